@@ -1,0 +1,7 @@
+"""The server API `/api/v1/`: each app contributes its own routes."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("members.api.urls")),
+]

@@ -1,0 +1,7 @@
+"""Development / `make run`: DEBUG on unless told otherwise, embedded SQLite and broker."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+VAR_DIR.mkdir(exist_ok=True)

@@ -1,0 +1,67 @@
+"""One error shape for every API answer:
+`{"error": {"code": "snake_case", "message": "human sentence", "fields": {...}}}`."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from loyalty.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+_DRF_CODES = {
+    exceptions.ParseError: "malformed_json",
+    exceptions.AuthenticationFailed: "unauthorized",
+    exceptions.NotAuthenticated: "unauthorized",
+    exceptions.PermissionDenied: "forbidden",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def error_body(code: str, message: str, fields=None) -> dict:
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return Response(error_body("invalid_input", _first_message(fields), fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.APIException):
+        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        message = str(exc.detail) if not isinstance(exc.detail, list | dict) else code
+        if code == "malformed_json":
+            message = "The request body is not valid JSON."
+        return Response(error_body(code, message), status=exc.status_code, headers=headers)
+    return None
+
+
+def _first_message(fields) -> str:
+    """A human sentence naming the first invalid field."""
+    for name, problems in fields.items():
+        problem = problems
+        while isinstance(problem, list | dict) and problem:
+            problem = problem[0] if isinstance(problem, list) else next(iter(problem.values()))
+        label = "Request" if name == "non_field_errors" else f"`{name}`"
+        return f"{label}: {problem}"
+    return "Invalid input."

@@ -1,0 +1,28 @@
+"""The scheduled jobs, by name. Each is a service `job(as_of) -> rows touched`, called by the beat task
+(`members.tasks.run_job_task`) and by `manage.py run_job NAME --as-of`. Running a job twice for the
+same `as_of` changes nothing the second time."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+
+class JobNotImplemented(Exception):
+    pass
+
+
+def _not_implemented(name: str) -> Callable[[datetime], int]:
+    def job(as_of: datetime) -> int:
+        raise JobNotImplemented(f"job {name!r} is not implemented yet")
+
+    return job
+
+
+JOB_NAMES = (
+    "activate_pending_points",
+    "expire_points",
+    "send_expiry_warnings",
+    "award_birthdays",
+    "recalculate_tiers",
+)
+
+JOBS: dict[str, Callable[[datetime], int]] = {name: _not_implemented(name) for name in JOB_NAMES}

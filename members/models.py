@@ -1,0 +1,213 @@
+"""Members, what they did (orders, refunds, events) and the append-only points ledger."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from loyalty.models import EarningRule, Program, Tier
+from members.choices import (
+    PointsStatus,
+    TierChangeReason,
+    TransactionKind,
+    TransactionSource,
+    TransactionStatus,
+)
+
+
+class Member(models.Model):
+    """A shopper in one program. Balances here are a cache of the ledger, written only by
+    `members.services.ledger` under a row lock; `verify_ledger` checks them against the rows."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="members")
+    customer_id = models.CharField(max_length=255)
+    email = models.EmailField(max_length=254, blank=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    birthday = models.DateField(null=True, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+
+    points_balance = models.IntegerField(default=0)
+    pending_points = models.IntegerField(default=0)
+    lifetime_points = models.IntegerField(default=0, help_text="Points earned, net of refunds.")
+    lifetime_spend = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
+    orders_count = models.PositiveIntegerField(default=0)
+
+    tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    tier_locked = models.BooleanField(
+        default=False, help_text="Assigned by hand (invite-only): kept until removed by hand."
+    )
+    tier_achieved_at = models.DateTimeField(null=True, blank=True)
+
+    referral_code = models.CharField(max_length=16, unique=True)
+    referred_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "customer_id"], name="%(app_label)s_%(class)s_unique_customer"),
+            models.CheckConstraint(
+                condition=Q(points_balance__gte=0), name="%(app_label)s_%(class)s_balance_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(pending_points__gte=0), name="%(app_label)s_%(class)s_pending_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "email"], name="members_member_program_email")]
+
+    def __str__(self):
+        return self.email or self.customer_id
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Order(models.Model):
+    """A paid order. `order_id` is the shop's id and the idempotency key of order ingestion."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="orders")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="orders")
+    order_id = models.CharField(max_length=255)
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    placed_at = models.DateTimeField()
+    points_awarded = models.IntegerField(default=0)
+    points_status = models.CharField(max_length=10, choices=PointsStatus.choices, default=PointsStatus.ACTIVE)
+    refunded_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    points_reversed = models.IntegerField(default=0)
+    referral_code = models.CharField(max_length=32, blank=True)
+    items = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "order_id"], name="%(app_label)s_%(class)s_unique_order_id"),
+            models.CheckConstraint(condition=Q(subtotal__gte=0), name="%(app_label)s_%(class)s_subtotal_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=models.F("subtotal")),
+                name="%(app_label)s_%(class)s_refunds_within_subtotal",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "placed_at"], name="members_order_member_placed")]
+
+    def __str__(self):
+        return f"#{self.order_id}"
+
+
+class Refund(models.Model):
+    """A (partial) refund of an order. `refund_id` is its idempotency key."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="refunds")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    refund_id = models.CharField(max_length=255)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    points_reversed = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "refund_id"], name="%(app_label)s_%(class)s_unique_refund_id"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="%(app_label)s_%(class)s_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.refund_id} of #{self.order.order_id}"
+
+
+class Event(models.Model):
+    """A custom event a member did (review posted, social follow…). `event_id` is its idempotency key."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="events")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=100)
+    properties = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField()
+    rule = models.ForeignKey(EarningRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    points_awarded = models.IntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "event_id"], name="%(app_label)s_%(class)s_unique_event_id"),
+        ]
+        indexes = [models.Index(fields=["member", "rule", "occurred_at"], name="members_event_rule_limit")]
+
+    def __str__(self):
+        return f"{self.type} ({self.event_id})"
+
+
+class Transaction(models.Model):
+    """One row of the append-only points ledger. Amounts are never edited: corrections are new rows.
+    Only `status` (pending → active | void), `balance_after` at activation and `remaining` of an
+    expiring lot move, all inside the ledger service."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transactions")
+    kind = models.CharField(max_length=10, choices=TransactionKind.choices)
+    points = models.IntegerField()
+    balance_after = models.IntegerField()
+    status = models.CharField(max_length=10, choices=TransactionStatus.choices, default=TransactionStatus.ACTIVE)
+    source = models.CharField(max_length=12, choices=TransactionSource.choices)
+    description = models.CharField(max_length=255, blank=True)
+    idempotency_key = models.CharField(max_length=300)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="transactions")
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    activates_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    remaining = models.IntegerField(null=True, blank=True, help_text="Unspent points of an expiring lot.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "idempotency_key"], name="%(app_label)s_%(class)s_unique_idempotency_key"
+            ),
+            models.CheckConstraint(condition=~Q(points=0), name="%(app_label)s_%(class)s_points_not_zero"),
+            models.CheckConstraint(
+                condition=Q(remaining__isnull=True) | Q(remaining__gte=0),
+                name="%(app_label)s_%(class)s_remaining_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "-id"], name="members_txn_member_newest"),
+            models.Index(
+                fields=["activates_at"], name="members_txn_pending_due", condition=Q(status=TransactionStatus.PENDING)
+            ),
+            models.Index(fields=["expires_at"], name="members_txn_lot_expiry", condition=Q(remaining__gt=0)),
+            models.Index(fields=["member", "created_at"], name="members_txn_member_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.points:+d} → {self.balance_after}"
+
+
+class TierChange(models.Model):
+    """History of a member's tier: every change, why, and who made it. `notified_at` is set once
+    the member has been told (the notifications job reads the unnotified rows)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="tier_changes")
+    from_tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    to_tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reason = models.CharField(max_length=20, choices=TierChangeReason.choices)
+    acting_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["member", "-created_at"], name="members_tierchange_member")]
+
+    def __str__(self):
+        return f"{self.from_tier} → {self.to_tier} ({self.reason})"

@@ -1,0 +1,163 @@
+"""THE writer of points. Every change of a balance goes through `points_post`, inside a transaction,
+with the member row locked (`member_lock`), in the same transaction as its ledger row.
+
+Invariants (checked by `ledger_verify` and the property-based tests):
+- points_balance == sum(points of active rows) ≥ 0
+- pending_points == sum(points of pending rows) ≥ 0
+- lifetime_points == sum(points of active rows of an earning kind)
+- one row per (program, idempotency_key): retries hit the unique constraint, never double-count.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from loyalty.choices import ExpiryPolicy
+from loyalty.errors import InsufficientPoints
+from members.choices import EARNING_KINDS, TransactionStatus
+from members.models import Member, Transaction
+
+
+def member_lock(member_id: int) -> Member:
+    """Lock a member row for the rest of the current transaction (a no-op lock on SQLite,
+    which serialises writers anyway). Lock several members in primary-key order."""
+    assert transaction.get_connection().in_atomic_block, "member_lock needs transaction.atomic()"
+    return Member.objects.select_for_update().select_related("program", "tier").get(pk=member_id)
+
+
+def points_post(
+    *,
+    member: Member,
+    points: int,
+    kind: str,
+    source: str,
+    idempotency_key: str,
+    description: str = "",
+    pending_until: datetime | None = None,
+    allow_partial: bool = False,
+    order=None,
+    event=None,
+    acting_user=None,
+    request_fingerprint: str = "",
+    at: datetime | None = None,
+) -> Transaction:
+    """Append one ledger row and move the member's cached counters with it.
+
+    `member` must come from `member_lock` in the current transaction. A debit larger than the balance
+    raises `InsufficientPoints`, unless `allow_partial`, where it is cut to the balance (refunds of points
+    already spent). A credit with `pending_until` stays pending until then. A duplicate
+    `idempotency_key` raises IntegrityError from the database: callers turn it into "the first answer".
+    """
+    assert points != 0
+    at = at or timezone.now()
+    status = TransactionStatus.PENDING if pending_until else TransactionStatus.ACTIVE
+    if status == TransactionStatus.ACTIVE and points < 0 and -points > member.points_balance:
+        if not allow_partial:
+            raise InsufficientPoints(balance=member.points_balance, requested=-points)
+        points = -member.points_balance
+        if points == 0:
+            return None
+
+    row = Transaction(
+        program_id=member.program_id,
+        member=member,
+        kind=kind,
+        points=points,
+        status=status,
+        source=source,
+        description=description[:255],
+        idempotency_key=idempotency_key,
+        request_fingerprint=request_fingerprint,
+        order=order,
+        event=event,
+        acting_user=acting_user,
+        created_at=at,
+        activates_at=pending_until,
+    )
+    if status == TransactionStatus.PENDING:
+        member.pending_points += points
+    else:
+        member.points_balance += points
+        if kind in EARNING_KINDS:
+            member.lifetime_points += points
+        member.last_activity_at = at
+        _track_lots(member=member, row=row, at=at)
+    row.balance_after = member.points_balance
+    row.save(force_insert=True)
+    Member.objects.filter(pk=member.pk).update(
+        points_balance=member.points_balance,
+        pending_points=member.pending_points,
+        lifetime_points=member.lifetime_points,
+        last_activity_at=member.last_activity_at,
+        updated_at=at,
+    )
+    return row
+
+
+def _track_lots(*, member: Member, row: Transaction, at: datetime) -> None:
+    """With the `fixed` expiry policy every credit is a lot that expires `expiry_days` after it was
+    earned, and debits spend the oldest lots first."""
+    program = member.program
+    if program.expiry_policy != ExpiryPolicy.FIXED or not program.expiry_days:
+        return
+    if row.points > 0:
+        row.expires_at = at + timedelta(days=program.expiry_days)
+        row.remaining = row.points
+        return
+    to_spend = -row.points
+    lots = Transaction.objects.filter(member=member, remaining__gt=0).order_by("expires_at", "id")
+    for lot in lots.only("id", "remaining").iterator(chunk_size=100):
+        spent = min(lot.remaining, to_spend)
+        Transaction.objects.filter(pk=lot.pk).update(remaining=F("remaining") - spent)
+        to_spend -= spent
+        if to_spend == 0:
+            break
+
+
+def transaction_find(*, program_id: int, idempotency_key: str) -> Transaction | None:
+    return Transaction.objects.filter(program_id=program_id, idempotency_key=idempotency_key).first()
+
+
+@dataclass(frozen=True)
+class LedgerMismatch:
+    member_id: int
+    customer_id: str
+    field: str
+    cached: int
+    ledger: int
+
+
+def ledger_verify(*, program_id: int | None = None) -> list[LedgerMismatch]:
+    """Recompute every member's balance, pending points and lifetime points from the ledger rows
+    (one aggregate query) and list every member whose cached values differ."""
+    members = Member.objects.all()
+    if program_id is not None:
+        members = members.filter(program_id=program_id)
+    active = Q(transactions__status=TransactionStatus.ACTIVE)
+    members = members.annotate(
+        ledger_balance=Sum("transactions__points", filter=active, default=0),
+        ledger_pending=Sum("transactions__points", filter=Q(transactions__status=TransactionStatus.PENDING), default=0),
+        ledger_lifetime=Sum("transactions__points", filter=active & Q(transactions__kind__in=EARNING_KINDS), default=0),
+    ).values_list(
+        "id",
+        "customer_id",
+        "points_balance",
+        "ledger_balance",
+        "pending_points",
+        "ledger_pending",
+        "lifetime_points",
+        "ledger_lifetime",
+    )
+    mismatches = []
+    for member_id, customer_id, balance, l_balance, pending, l_pending, lifetime, l_lifetime in members.iterator():
+        for field, cached, ledger in (
+            ("points_balance", balance, l_balance),
+            ("pending_points", pending, l_pending),
+            ("lifetime_points", lifetime, l_lifetime),
+        ):
+            if cached != ledger or (cached < 0 and field != "lifetime_points"):
+                mismatches.append(LedgerMismatch(member_id, customer_id, field, cached, ledger))
+    return mismatches

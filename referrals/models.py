@@ -1,0 +1,1 @@
+"""Referral records (built by the referrals issue)."""

@@ -25,7 +25,7 @@ def member_lock(member_id: int) -> Member:
     """Lock a member row for the rest of the current transaction (a no-op lock on SQLite,
     which serialises writers anyway). Lock several members in primary-key order."""
     assert transaction.get_connection().in_atomic_block, "member_lock needs transaction.atomic()"
-    return Member.objects.select_for_update().select_related("program", "tier").get(pk=member_id)
+    return Member.objects.select_for_update(of=("self",)).select_related("program", "tier").get(pk=member_id)
 
 
 def points_post(

@@ -26,3 +26,22 @@ def member_tier_join(*, member: Member, at: datetime) -> None:
     TierChange.objects.create(
         member=member, from_tier=None, to_tier=tier, reason=TierChangeReason.JOINED, created_at=at
     )
+
+
+def member_next_tier(*, member: Member) -> dict | None:
+    """`{key, name, remaining}` of the next tier reachable by thresholds, in the metric's unit.
+    First version: lifetime points earned only (the tiers issue extends it to every metric and period)."""
+    current = member.tier.threshold if member.tier and member.tier.threshold is not None else -1
+    tier = (
+        Tier.objects.filter(program_id=member.program_id, invite_only=False, threshold__gt=current)
+        .order_by("threshold", "position")
+        .first()
+    )
+    if tier is None:
+        return None
+    remaining = max(tier.threshold - member.lifetime_points, 0)
+    return {
+        "key": tier.key,
+        "name": tier.name,
+        "remaining": int(remaining) if remaining == int(remaining) else remaining,
+    }

@@ -1,11 +1,12 @@
-# The two commands: `make run` (set up + serve the demo with jobs running) and `make test`.
+# The two commands: `make run` (set up + serve the demo with the scheduled jobs running) and `make test`.
+# Every target creates the virtualenv first if needed; it is re-installed only when pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-quick migrate demo clean
+.PHONY: run test lint format bench bench-quick migrate demo wrk clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +17,7 @@ $(STAMP): pyproject.toml
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
+# load_demo creates the demo program from demo/program.json once; later runs leave it as it is.
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
@@ -29,11 +31,19 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-bench: $(STAMP)
-	$(BIN)/python -m bench.run
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
-bench-quick: $(STAMP)
-	$(BIN)/python -m bench.run --quick
+# The load generator is Debian's wrk.
+wrk:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+
+bench: $(STAMP) wrk
+	$(BIN)/python -m tests.bench.run
+
+bench-quick: $(STAMP) wrk
+	$(BIN)/python -m tests.bench.run --quick
 
 clean:
 	rm -rf $(VENV) var staticfiles

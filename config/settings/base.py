@@ -139,6 +139,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "processed_folder": str(_queue / "processed"),
         "store_processed": False,
     }
+    # The transport expects its folders to exist; every process (web, worker, beat) may be the first to write.
+    for _folder in ("out", "processed"):
+        (_queue / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -46,3 +46,11 @@ class RewardType(models.TextChoices):
     STORE_CREDIT = "store_credit", "Store credit"
     PHYSICAL = "physical", "Physical item"
     EXPERIENCE = "experience", "Experience"
+
+
+class StaffRole(models.TextChoices):
+    """What a merchant's staff member may do in the admin (each role is a permission group)."""
+
+    OWNER = "owner", "Owner: everything for the merchant, including API keys and secrets"
+    MANAGER = "manager", "Manager: program configuration and member service"
+    SUPPORT = "support", "Support: view members and their ledger, adjust points"

@@ -4,11 +4,12 @@ import hashlib
 import secrets
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from loyalty.choices import ExpiryPolicy, LimitPeriod, RuleType, TierMetric, TierPeriod
+from loyalty.choices import ExpiryPolicy, LimitPeriod, RuleType, StaffRole, TierMetric, TierPeriod
 
 
 class Merchant(models.Model):
@@ -166,3 +167,24 @@ class Tier(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class MerchantMembership(models.Model):
+    """Makes a staff user one merchant's staff. The admin shows such a user only that merchant's rows;
+    the role decides, through the permission group of the same name, what they may do."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="merchant_membership")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(max_length=10, choices=StaffRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = [
+            ("adjust_points", "Can adjust members' points"),
+            ("assign_tier", "Can assign or remove an invite-only tier"),
+            ("service_vouchers", "Can resend or cancel vouchers and mark fulfilment"),
+            ("manage_credentials", "Can issue/revoke API keys and rotate secrets"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()} at {self.merchant})"

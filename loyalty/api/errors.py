@@ -2,11 +2,14 @@
 `{"error": {"code": "snake_case", "message": "human sentence", "fields": {...}}}`."""
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.views import set_rollback
 
 from loyalty.errors import ApplicationError
 
@@ -47,13 +50,39 @@ def exception_handler(exc, context):
         headers = {}
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        if getattr(exc, "wait", None) is not None:
+            headers["Retry-After"] = str(max(math.ceil(exc.wait), 1))
         message = str(exc.detail) if not isinstance(exc.detail, list | dict) else code
         if code == "malformed_json":
             message = "The request body is not valid JSON."
         return Response(error_body(code, message), status=exc.status_code, headers=headers)
-    return None
+    # Anything else is a bug: log it with its traceback, answer in the error shape, never an HTML page.
+    logger.exception("api unexpected error view=%s", type(context.get("view")).__name__)
+    set_rollback()
+    return Response(
+        error_body("server_error", "Something went wrong on our side; it has been logged."),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def api_not_found(request, exception=None):
+    """`handler404`: unknown URLs under `/api/` answer in the error shape, the rest as HTML."""
+    if _is_api(request):
+        return JsonResponse(error_body("not_found", "No such API endpoint."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def api_server_error(request):
+    """`handler500`: errors outside DRF's views (middleware, URL resolving) under `/api/` stay JSON."""
+    if _is_api(request):
+        return JsonResponse(
+            error_body("server_error", "Something went wrong on our side; it has been logged."), status=500
+        )
+    return defaults.server_error(request)
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
 
 
 def _first_message(fields) -> str:

@@ -1,1 +1,21 @@
-urlpatterns = []
+from django.urls import path
+
+from members.api import views
+
+urlpatterns = [
+    path("members", views.MemberUpsertApi.as_view(), name="member-upsert"),
+    path("members/<str:customer_id>", views.MemberDetailApi.as_view(), name="member-detail"),
+    path(
+        "members/<str:customer_id>/transactions",
+        views.MemberTransactionListApi.as_view(),
+        name="member-transactions",
+    ),
+    path(
+        "members/<str:customer_id>/adjustments",
+        views.MemberAdjustmentCreateApi.as_view(),
+        name="member-adjustments",
+    ),
+    path("orders", views.OrderRecordApi.as_view(), name="order-record"),
+    path("orders/<str:order_id>/refunds", views.OrderRefundCreateApi.as_view(), name="order-refunds"),
+    path("events", views.EventRecordApi.as_view(), name="event-record"),
+]

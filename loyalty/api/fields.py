@@ -1,0 +1,181 @@
+"""Input fields every write endpoint shares. Each one refuses what the database would choke on
+(NUL characters, lone surrogates, numbers past the column, non-finite floats) with a 400, never a 500."""
+
+import json
+import math
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+from rest_framework import serializers
+
+MAX_ID_LENGTH = 255
+MAX_POINTS = 1_000_000_000
+MAX_JSON_BYTES = 16_384
+MAX_JSON_DEPTH = 8
+EARLIEST_YEAR = 1970
+
+
+class IdField(serializers.CharField):
+    """An id from the shop (customer, order, event, refund): a non-blank string of at most 255 characters.
+    Numbers are accepted and kept as their decimal string, since shops send either."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", MAX_ID_LENGTH)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that refuses numbers, booleans and objects instead of turning them into strings."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PointsField(serializers.IntegerField):
+    """A JSON integer (not a string, float or boolean) within ±1,000,000,000."""
+
+    default_error_messages = {"invalid": "A whole number of points is required."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", -MAX_POINTS)
+        kwargs.setdefault("max_value", MAX_POINTS)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MoneyField(serializers.DecimalField):
+    """Money: a decimal string (or JSON number) with at most 2 places, ≥ 0, at most 10 integer digits."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PastDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 moment between 1970 and one day from now (clock skew); naive values are UTC."""
+
+    default_error_messages = {"out_of_range": "Must be between 1970 and now."}
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid", format="ISO 8601")
+        try:
+            parsed = super().to_internal_value(value)
+        except (OverflowError, OSError):
+            self.fail("out_of_range")
+        if parsed.year < EARLIEST_YEAR or parsed > timezone.now() + timedelta(days=1):
+            self.fail("out_of_range")
+        return parsed
+
+
+class PastDateField(serializers.DateField):
+    """An ISO 8601 date between 1900 and today (birthdays)."""
+
+    default_error_messages = {"out_of_range": "Must be between 1900 and today."}
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid", format="YYYY-MM-DD")
+        parsed = super().to_internal_value(value)
+        if isinstance(parsed, datetime) or parsed < date(1900, 1, 1) or parsed > timezone.localdate():
+            self.fail("out_of_range")
+        return parsed
+
+
+class SafeJSONField(serializers.JSONField):
+    """Free-form JSON the database can store: no NUL characters or lone surrogates in any key or
+    string (PostgreSQL refuses both in jsonb), no non-finite numbers, bounded depth and size."""
+
+    default_error_messages = {
+        "nul": "Text may not contain NUL characters or unpaired surrogates.",
+        "number": "Numbers must be finite.",
+        "too_deep": f"Nested deeper than {MAX_JSON_DEPTH} levels.",
+        "too_large": "Larger than {max_bytes} bytes.",
+    }
+
+    def __init__(self, *, max_bytes: int = MAX_JSON_BYTES, **kwargs):
+        self.max_bytes = max_bytes
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        self._check(data, depth=0)
+        if len(json.dumps(data).encode()) > self.max_bytes:
+            self.fail("too_large", max_bytes=self.max_bytes)
+        return data
+
+    def _check(self, value, *, depth: int) -> None:
+        if depth > MAX_JSON_DEPTH:
+            self.fail("too_deep")
+        if isinstance(value, str):
+            if not _storable_text(value):
+                self.fail("nul")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                self.fail("number")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self._check(key, depth=depth + 1)
+                self._check(item, depth=depth + 1)
+        elif isinstance(value, list):
+            for item in value:
+                self._check(item, depth=depth + 1)
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**18:
+            self.fail("number")
+
+
+class JSONObjectField(SafeJSONField):
+    default_error_messages = {"not_object": "Must be a JSON object."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("not_object")
+        return super().to_internal_value(data)
+
+
+class JSONArrayField(SafeJSONField):
+    """A JSON array of objects (order items) of at most `max_items` entries."""
+
+    default_error_messages = {
+        "not_array": "Must be a JSON array of objects.",
+        "too_many": "At most {max_items} entries.",
+    }
+
+    def __init__(self, *, max_items: int = 250, **kwargs):
+        self.max_items = max_items
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            self.fail("not_array")
+        if len(data) > self.max_items:
+            self.fail("too_many", max_items=self.max_items)
+        return super().to_internal_value(data)
+
+
+def _storable_text(text: str) -> bool:
+    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def storable_text(text: str, *, max_length: int = MAX_ID_LENGTH) -> bool:
+    """Whether a path parameter or header value can be looked up in the database as is."""
+    return 0 < len(text) <= max_length and _storable_text(text)

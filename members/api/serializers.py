@@ -1,0 +1,63 @@
+"""The answers shared by several endpoints: a **member** and a ledger **transaction** (contract §3)."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from members.models import Member, Transaction
+from members.services.tiers import member_next_tier
+
+
+class TierRefSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+
+
+class NextTierSerializer(TierRefSerializer):
+    remaining = serializers.JSONField(
+        help_text="What is still missing in the program's tier metric: an integer of points or orders, "
+        "or a decimal string of money for the `spend` metric."
+    )
+
+
+class MemberOutputSerializer(serializers.ModelSerializer):
+    tier = TierRefSerializer(allow_null=True, read_only=True)
+    next_tier = serializers.SerializerMethodField()
+    referral_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Member
+        fields = [
+            "customer_id",
+            "email",
+            "first_name",
+            "last_name",
+            "birthday",
+            "points_balance",
+            "pending_points",
+            "lifetime_points",
+            "tier",
+            "next_tier",
+            "referral_code",
+            "referral_url",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(NextTierSerializer(allow_null=True))
+    def get_next_tier(self, member: Member) -> dict | None:
+        return member_next_tier(member=member)
+
+    def get_referral_url(self, member: Member) -> str:
+        return f"{settings.SITE_URL}/r/{member.referral_code}"
+
+
+class TransactionOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Transaction
+        fields = ["id", "kind", "points", "balance_after", "status", "description", "created_at", "expires_at"]
+        read_only_fields = fields
+
+
+def member_data(member: Member) -> dict:
+    return MemberOutputSerializer(member).data

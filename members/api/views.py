@@ -1,0 +1,402 @@
+"""Server API for members, their ledger, orders, refunds and events: one APIView per operation.
+Views validate input, call one service and shape the answer; the rules live in `members/services/`."""
+
+from decimal import Decimal
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from loyalty.api.fields import (
+    IdField,
+    JSONArrayField,
+    JSONObjectField,
+    MoneyField,
+    PastDateField,
+    PastDateTimeField,
+    PointsField,
+    StrictCharField,
+    storable_text,
+)
+from loyalty.api.pagination import NewestFirstCursorPagination
+from loyalty.api.schema import auth_errors, error_response, write_errors
+from loyalty.errors import NotFound, ValidationFailed
+from members.api.serializers import MemberOutputSerializer, TransactionOutputSerializer, member_data
+from members.selectors import member_get, transaction_list
+from members.services.adjustments import points_adjust
+from members.services.events import event_record
+from members.services.members import member_upsert
+from members.services.orders import order_record
+from members.services.refunds import refund_record
+
+CUSTOMER_ID = OpenApiParameter("customer_id", str, OpenApiParameter.PATH, description="The shop's customer id.")
+ORDER_ID = OpenApiParameter("order_id", str, OpenApiParameter.PATH, description="The shop's order id.")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Up to 255 characters. A retry with the same key and body returns the first answer (200); "
+    "the same key with another body is `409 idempotency_conflict`.",
+)
+MEMBER_EXAMPLE = {
+    "customer_id": "c-42",
+    "email": "layla@example.com",
+    "first_name": "Layla",
+    "last_name": "Haddad",
+    "birthday": "1990-04-12",
+    "points_balance": 1250,
+    "pending_points": 0,
+    "lifetime_points": 1850,
+    "tier": {"key": "silver", "name": "Silver"},
+    "next_tier": {"key": "gold", "name": "Gold", "remaining": 650},
+    "referral_code": "K7QX2M9P",
+    "referral_url": "https://rewards.example.com/r/K7QX2M9P",
+    "created_at": "2026-01-05T10:12:00Z",
+}
+TRANSACTION_EXAMPLE = {
+    "id": 981,
+    "kind": "adjust",
+    "points": 200,
+    "balance_after": 1450,
+    "status": "active",
+    "description": "Apology for a late delivery",
+    "created_at": "2026-03-01T09:30:00Z",
+    "expires_at": None,
+}
+
+
+def _path_id(value: str, *, code: str, what: str) -> str:
+    """Ids in the URL never reach the database unless it can store them (NUL would be a 500)."""
+    if not storable_text(value):
+        raise NotFound(f"No {what} {value!r}.", code=code)
+    return value
+
+
+def _created_or_replayed(created: bool) -> int:
+    return status.HTTP_201_CREATED if created else status.HTTP_200_OK
+
+
+class MemberUpsertApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        customer_id = IdField()
+        email = serializers.EmailField(max_length=254)
+        first_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+        last_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+        birthday = PastDateField(required=False, allow_null=True)
+        phone = StrictCharField(max_length=32, required=False, allow_blank=True)
+        referral_code = StrictCharField(max_length=32, required=False, allow_blank=True)
+
+    @extend_schema(
+        operation_id="member_upsert",
+        summary="Create or update a member",
+        description="Upsert by `customer_id`. A new member gets the entry tier, a referral code and the sign-up "
+        "points (once) and the answer is `201`; an existing member's given profile fields are updated and the "
+        "answer is `200`. Fields left out are left as they are.",
+        request=InputSerializer,
+        responses={201: MemberOutputSerializer, 200: MemberOutputSerializer, **write_errors()},
+        examples=[
+            OpenApiExample(
+                "New member",
+                value={"customer_id": "c-42", "email": "layla@example.com", "first_name": "Layla"},
+                request_only=True,
+            ),
+            OpenApiExample("Member", value=MEMBER_EXAMPLE, response_only=True, status_codes=["201", "200"]),
+        ],
+        tags=["members"],
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member, created = member_upsert(program=request.program, **serializer.validated_data)
+        return Response(member_data(member), status=_created_or_replayed(created))
+
+
+class MemberDetailApi(APIView):
+    @extend_schema(
+        operation_id="member_get",
+        summary="Get a member",
+        description="Balances, tier, the next tier and what is missing to reach it, and the referral link.",
+        parameters=[CUSTOMER_ID],
+        responses={
+            200: MemberOutputSerializer,
+            404: error_response(404, "member_not_found"),
+            **auth_errors(),
+        },
+        examples=[OpenApiExample("Member", value=MEMBER_EXAMPLE, response_only=True)],
+        tags=["members"],
+    )
+    def get(self, request, customer_id: str):
+        customer_id = _path_id(customer_id, code="member_not_found", what="member")
+        member = member_get(program=request.program, customer_id=customer_id)
+        return Response(member_data(member))
+
+
+class MemberTransactionListApi(APIView):
+    pagination_class = NewestFirstCursorPagination
+
+    @extend_schema(
+        operation_id="member_transactions_list",
+        summary="List a member's points history",
+        description="The member's ledger, newest first, `limit` rows a page (default 50, at most 200). "
+        "Follow `next` (a full URL, null on the last page) for older rows.",
+        parameters=[
+            CUSTOMER_ID,
+            OpenApiParameter("cursor", str, description="Opaque; taken from `next`."),
+            OpenApiParameter("limit", int, description="Rows per page, 1–200."),
+        ],
+        responses={
+            200: TransactionOutputSerializer(many=True),
+            400: error_response(400, "invalid_cursor"),
+            404: error_response(404, "member_not_found"),
+            **auth_errors(),
+        },
+        examples=[
+            OpenApiExample(
+                "A page",
+                value={
+                    "results": [TRANSACTION_EXAMPLE],
+                    "next": "https://rewards.example.com/api/v1/members/c-42/transactions?cursor=cD05ODE%3D",
+                },
+                response_only=True,
+            )
+        ],
+        tags=["members"],
+    )
+    def get(self, request, customer_id: str):
+        customer_id = _path_id(customer_id, code="member_not_found", what="member")
+        member = member_get(program=request.program, customer_id=customer_id)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(transaction_list(member=member), request, view=self)
+        return paginator.get_paginated_response(TransactionOutputSerializer(page, many=True).data)
+
+
+class MemberAdjustmentCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        points = PointsField(help_text="Signed: a credit (> 0) or a debit (< 0), never 0.")
+        reason = StrictCharField(max_length=255, help_text="Shown to the member in their history.")
+
+        def validate_points(self, points: int) -> int:
+            if points == 0:
+                raise serializers.ValidationError("Must not be 0.")
+            return points
+
+    @extend_schema(
+        operation_id="member_adjustment_create",
+        summary="Adjust a member's points by hand",
+        description="Credit or debit points with a reason. A debit past the balance is `409 insufficient_points`. "
+        "Send an `Idempotency-Key` to make retries safe.",
+        parameters=[CUSTOMER_ID, IDEMPOTENCY_KEY],
+        request=InputSerializer,
+        responses={
+            201: TransactionOutputSerializer,
+            200: TransactionOutputSerializer,
+            404: error_response(404, "member_not_found"),
+            409: error_response(409, "insufficient_points", "idempotency_conflict"),
+            **write_errors("invalid_idempotency_key", "points_limit_exceeded"),
+        },
+        examples=[
+            OpenApiExample(
+                "Goodwill credit", value={"points": 200, "reason": "Apology for a late delivery"}, request_only=True
+            ),
+            OpenApiExample("Transaction", value=TRANSACTION_EXAMPLE, response_only=True, status_codes=["201", "200"]),
+        ],
+        tags=["members"],
+    )
+    def post(self, request, customer_id: str):
+        customer_id = _path_id(customer_id, code="member_not_found", what="member")
+        idempotency_key = request.headers.get("Idempotency-Key")
+        if idempotency_key is not None and not storable_text(idempotency_key):
+            raise ValidationFailed(
+                "The Idempotency-Key header must be 1–255 printable characters.", code="invalid_idempotency_key"
+            )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = member_get(program=request.program, customer_id=customer_id)
+        row, created = points_adjust(member=member, idempotency_key=idempotency_key, **serializer.validated_data)
+        return Response(TransactionOutputSerializer(row).data, status=_created_or_replayed(created))
+
+
+class OrderRecordApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        order_id = IdField()
+        customer_id = IdField()
+        email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+        subtotal = MoneyField(help_text="What earns points: a decimal string with at most 2 places.")
+        currency = serializers.RegexField(r"^[A-Za-z]{3}$", help_text="ISO 4217; must be the program's.")
+        placed_at = PastDateTimeField(required=False, help_text="Bonus windows are judged at this moment.")
+        referral_code = StrictCharField(max_length=32, required=False, allow_blank=True)
+        items = JSONArrayField(required=False, max_bytes=65_536, help_text="Line items, kept as sent.")
+
+    class OutputSerializer(serializers.Serializer):
+        order_id = serializers.CharField()
+        points_awarded = serializers.IntegerField()
+        points_status = serializers.ChoiceField(choices=["active", "pending"])
+        member = MemberOutputSerializer()
+
+    @extend_schema(
+        operation_id="order_record",
+        summary="Record a paid order",
+        description="Awards the order's points once per `order_id`: the same `order_id` again answers `200` with "
+        "the first answer and writes nothing. An unknown `customer_id` with an `email` creates the member; "
+        "without one it is `404 member_not_found`.",
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            200: OutputSerializer,
+            404: error_response(404, "member_not_found"),
+            **write_errors("currency_mismatch", "points_limit_exceeded"),
+        },
+        examples=[
+            OpenApiExample(
+                "Order",
+                value={
+                    "order_id": "1001",
+                    "customer_id": "c-42",
+                    "email": "layla@example.com",
+                    "subtotal": "49.99",
+                    "currency": "USD",
+                    "placed_at": "2026-03-01T09:30:00Z",
+                    "items": [{"sku": "TEA-01", "quantity": 2, "price": "24.99"}],
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Points awarded",
+                value={"order_id": "1001", "points_awarded": 49, "points_status": "active", "member": MEMBER_EXAMPLE},
+                response_only=True,
+                status_codes=["201", "200"],
+            ),
+        ],
+        tags=["orders"],
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = order_record(program=request.program, **serializer.validated_data)
+        order = result.order
+        answer = {
+            "order_id": order.order_id,
+            "points_awarded": order.points_awarded,
+            "points_status": order.points_status,
+            "member": result.member,
+        }
+        return Response(self.OutputSerializer(answer).data, status=_created_or_replayed(result.created))
+
+
+class OrderRefundCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        refund_id = IdField()
+        amount = MoneyField(
+            min_value=Decimal("0.01"), help_text="Money returned, > 0; refunds never pass the order total."
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        refund_id = serializers.CharField()
+        order_id = serializers.CharField(source="order.order_id")
+        amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+        points_reversed = serializers.IntegerField(help_text="Points this refund took back.")
+        member = MemberOutputSerializer()
+
+    @extend_schema(
+        operation_id="order_refund_create",
+        summary="Refund (part of) an order",
+        description="Takes back the order's points in proportion to the money returned (a full refund reverses "
+        "all of them, never more; points already spent are not clawed below zero). The same `refund_id` again "
+        "answers `200` and changes nothing. Refunds past the order total are `400 refund_exceeds_order`.",
+        parameters=[ORDER_ID],
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            200: OutputSerializer,
+            404: error_response(404, "order_not_found"),
+            409: error_response(409, "idempotency_conflict", description="The `refund_id` belongs to another order."),
+            **write_errors("refund_exceeds_order"),
+        },
+        examples=[
+            OpenApiExample("Partial refund", value={"refund_id": "r-1", "amount": "10.00"}, request_only=True),
+            OpenApiExample(
+                "Refund",
+                value={
+                    "refund_id": "r-1",
+                    "order_id": "1001",
+                    "amount": "10.00",
+                    "points_reversed": 10,
+                    "member": MEMBER_EXAMPLE,
+                },
+                response_only=True,
+                status_codes=["201", "200"],
+            ),
+        ],
+        tags=["orders"],
+    )
+    def post(self, request, order_id: str):
+        order_id = _path_id(order_id, code="order_not_found", what="order")
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = refund_record(program=request.program, order_id=order_id, **serializer.validated_data)
+        answer = {
+            "refund_id": result.refund.refund_id,
+            "order": result.order,
+            "amount": result.refund.amount,
+            "points_reversed": result.refund.points_reversed,
+            "member": result.member,
+        }
+        return Response(self.OutputSerializer(answer).data, status=_created_or_replayed(result.created))
+
+
+class EventRecordApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        event_id = IdField()
+        customer_id = IdField()
+        type = StrictCharField(max_length=100, help_text="Matched against the program's `custom_event` rules.")
+        properties = JSONObjectField(required=False, help_text="Any JSON object up to 16 KB, kept as sent.")
+        occurred_at = PastDateTimeField(required=False, help_text="Rule windows and limits are judged here.")
+
+    class OutputSerializer(serializers.Serializer):
+        event_id = serializers.CharField()
+        points_awarded = serializers.IntegerField()
+        member = MemberOutputSerializer()
+
+    @extend_schema(
+        operation_id="event_record",
+        summary="Record a custom event",
+        description="Awards the first live `custom_event` rule for `type`, within its limit, once per `event_id`: "
+        "the same `event_id` again answers `200` and writes nothing. The member must exist.",
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            200: OutputSerializer,
+            404: error_response(404, "member_not_found"),
+            **write_errors(),
+        },
+        examples=[
+            OpenApiExample(
+                "Review posted",
+                value={
+                    "event_id": "rev-77",
+                    "customer_id": "c-42",
+                    "type": "review_posted",
+                    "properties": {"product_id": "TEA-01", "stars": 5},
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Points awarded",
+                value={"event_id": "rev-77", "points_awarded": 50, "member": MEMBER_EXAMPLE},
+                response_only=True,
+                status_codes=["201", "200"],
+            ),
+        ],
+        tags=["events"],
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = event_record(program=request.program, **serializer.validated_data)
+        answer = {
+            "event_id": result.event.event_id,
+            "points_awarded": result.event.points_awarded,
+            "member": result.member,
+        }
+        return Response(self.OutputSerializer(answer).data, status=_created_or_replayed(result.created))

@@ -112,7 +112,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["loyalty.api.throttling.ProgramRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"program": env("API_THROTTLE_RATE", default="6000/min")},
     "EXCEPTION_HANDLER": "loyalty.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "loyalty.api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
 

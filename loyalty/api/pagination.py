@@ -42,6 +42,7 @@ class NewestFirstCursorPagination(CursorPagination):
                     "format": "uri",
                     "nullable": True,
                     "description": "The next (older) page, or null on the last page.",
+                    "example": "https://rewards.example.com/api/v1/members/c-42/transactions?cursor=cD05ODE%3D",
                 },
             },
         }

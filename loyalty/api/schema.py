@@ -1,7 +1,20 @@
 """OpenAPI helpers shared by every API module: the error shape and ready-made error responses."""
 
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Names the nested In/Out serializers of each APIView after their view (`OrderRecordApi.InputSerializer`
+    → `OrderRecordInput`), so the many `InputSerializer`s of the HackSoft style don't collide."""
+
+    def get_serializer_name(self, serializer, direction):
+        outer, _dot, inner = type(serializer).__qualname__.rpartition(".")
+        if not outer:
+            return super().get_serializer_name(serializer, direction)
+        return outer.rpartition(".")[2].removesuffix("Api") + inner
+
 
 ErrorSerializer = inline_serializer(
     name="Error",

@@ -154,10 +154,7 @@ class MemberTransactionListApi(APIView):
         examples=[
             OpenApiExample(
                 "A page",
-                value={
-                    "results": [TRANSACTION_EXAMPLE],
-                    "next": "https://rewards.example.com/api/v1/members/c-42/transactions?cursor=cD05ODE%3D",
-                },
+                value=TRANSACTION_EXAMPLE,
                 response_only=True,
             )
         ],

@@ -13,3 +13,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"program": "100000/min"}}
+# Tests run without collectstatic: find static files on request instead of warning about a missing STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = True

@@ -1,6 +1,6 @@
 """Calendar windows in a program's time zone: rule limits (day/week/month/year) and tier periods."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from loyalty.choices import LimitPeriod
@@ -10,9 +10,12 @@ def period_bounds(period: str, at: datetime, tz_name: str = "UTC") -> tuple[date
     """[start, end) of the calendar `period` containing `at`, or None for `lifetime`. Weeks start on Monday."""
     if period == LimitPeriod.LIFETIME:
         return None
+    if at.tzinfo is None:
+        raise ValueError("period_bounds needs an aware datetime")
     tz = ZoneInfo(tz_name)
     local = at.astimezone(tz)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    # fold=0: where a DST change repeats midnight, the day starts at the first one.
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0, fold=0)
     if period == LimitPeriod.DAY:
         start, end = midnight, midnight + timedelta(days=1)
     elif period == LimitPeriod.WEEK:
@@ -26,5 +29,7 @@ def period_bounds(period: str, at: datetime, tz_name: str = "UTC") -> tuple[date
         end = start.replace(year=start.year + 1)
     else:
         raise ValueError(f"unknown period {period!r}")
-    # Re-attach the zone so DST shifts inside the window are honoured.
-    return start.replace(tzinfo=tz), end.replace(tzinfo=tz)
+    # Wall-clock arithmetic in the zone gives each bound the UTC offset of its own date (a window over a DST
+    # change is 23 or 25 hours long); the bounds are returned in UTC because Python compares and subtracts
+    # datetimes sharing a zone by wall clock, and never finds an ambiguous or skipped local time equal to anything.
+    return start.astimezone(UTC), end.astimezone(UTC)

@@ -7,9 +7,10 @@ import uuid
 
 from django.db import IntegrityError, transaction
 
-from loyalty.errors import IdempotencyConflict
+from loyalty.errors import IdempotencyConflict, ValidationFailed
 from members.choices import TransactionKind, TransactionSource
 from members.models import Member, Transaction
+from members.services.inputs import id_clean
 from members.services.ledger import member_lock, points_post, transaction_find
 
 logger = logging.getLogger(__name__)
@@ -21,8 +22,17 @@ def points_adjust(
     """Credit or debit `points` (a debit past the balance raises InsufficientPoints). With an
     `idempotency_key`, a retry returns the first transaction; the key reused with another body
     raises IdempotencyConflict. Returns (transaction, created)."""
+    if isinstance(points, bool) or not isinstance(points, int) or points == 0:
+        raise ValidationFailed("points: must be a whole number other than 0.", fields={"points": ["Not 0."]})
+    if idempotency_key is not None:
+        idempotency_key = id_clean(idempotency_key, field="idempotency_key")
     fingerprint = hashlib.sha256(json.dumps([member.pk, points, reason]).encode()).hexdigest()
     key = f"adjust:{idempotency_key or uuid.uuid4().hex}"
+    # A retry must get the first answer even when it could no longer be applied (a debit that emptied the
+    # balance): look for it first. The unique key still decides between concurrent first attempts.
+    first = transaction_find(program_id=member.program_id, idempotency_key=key)
+    if first is not None:
+        return _replay(first, fingerprint=fingerprint), False
     try:
         with transaction.atomic():
             locked = member_lock(member.pk)
@@ -40,9 +50,7 @@ def points_adjust(
         row = transaction_find(program_id=member.program_id, idempotency_key=key)
         if row is None:
             raise
-        if row.request_fingerprint != fingerprint:
-            raise IdempotencyConflict("This Idempotency-Key was already used with another request.") from None
-        return row, False
+        return _replay(row, fingerprint=fingerprint), False
     logger.info(
         "points adjusted program_id=%s customer_id=%s points=%+d by=%s reason=%r",
         member.program_id,
@@ -52,3 +60,9 @@ def points_adjust(
         reason,
     )
     return row, True
+
+
+def _replay(row: Transaction, *, fingerprint: str) -> Transaction:
+    if row.request_fingerprint != fingerprint:
+        raise IdempotencyConflict("This Idempotency-Key was already used with another request.")
+    return row

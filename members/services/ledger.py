@@ -43,12 +43,12 @@ def points_post(
     acting_user=None,
     request_fingerprint: str = "",
     at: datetime | None = None,
-) -> Transaction:
+) -> Transaction | None:
     """Append one ledger row and move the member's cached counters with it.
 
     `member` must come from `member_lock` in the current transaction. A debit larger than the balance
     raises `InsufficientPoints`, unless `allow_partial`, where it is cut to the balance (refunds of points
-    already spent). A credit with `pending_until` stays pending until then. A duplicate
+    already spent; nothing is written and None returned when the balance is 0). A credit with `pending_until` stays pending until then. A duplicate
     `idempotency_key` raises IntegrityError from the database: callers turn it into "the first answer".
     """
     assert points != 0

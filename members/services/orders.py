@@ -14,8 +14,10 @@ from loyalty.models import Program
 from loyalty.rules import order_points
 from members.choices import PointsStatus, TransactionKind, TransactionSource
 from members.models import Member, Order
+from members.services.inputs import id_clean, money_clean
 from members.services.ledger import member_lock, points_post
 from members.services.members import member_get_or_create
+from members.services.tiers import tier_evaluate_after_earning
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +42,11 @@ def order_record(
     items: list | None = None,
 ) -> OrderResult:
     """Record a paid order and award its points. The same `order_id` again returns the first
-    result and writes nothing, also when the retries arrive at the same instant."""
+    result and writes nothing, also when the retries arrive at the same instant. With `pending_days`
+    the points stay pending until `placed_at` + that many days (the refund window of the order)."""
+    order_id = id_clean(order_id, field="order_id")
+    customer_id = id_clean(customer_id, field="customer_id")
+    subtotal = money_clean(subtotal, field="subtotal")
     existing = _order_find(program=program, order_id=order_id)
     if existing:
         return OrderResult(existing, existing.member, created=False)
@@ -72,7 +78,7 @@ def order_record(
                 placed_at=placed_at,
                 tier_multiplier=member.tier.multiplier if member.tier else Decimal("1"),
             )
-            pending_until = timezone.now() + timedelta(days=program.pending_days) if program.pending_days else None
+            pending_until = _pending_until(program=program, placed_at=placed_at)
             if points > 0:
                 points_post(
                     member=member,
@@ -94,6 +100,7 @@ def order_record(
             )
             member.lifetime_spend += subtotal
             member.orders_count += 1
+            tier_evaluate_after_earning(member=member, at=timezone.now())
     except IntegrityError:
         existing = _order_find(program=program, order_id=order_id)
         if existing is None:
@@ -109,6 +116,15 @@ def order_record(
         order.points_status,
     )
     return OrderResult(order, member, created=True)
+
+
+def _pending_until(*, program: Program, placed_at: datetime) -> datetime | None:
+    """When the order's points become spendable, or None if they already are (no pending period,
+    or an order old enough that its pending period is over)."""
+    if not program.pending_days:
+        return None
+    until = placed_at + timedelta(days=program.pending_days)
+    return until if until > timezone.now() else None
 
 
 def _order_find(*, program: Program, order_id: str) -> Order | None:

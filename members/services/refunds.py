@@ -12,6 +12,7 @@ from loyalty.errors import IdempotencyConflict, NotFound, ValidationFailed
 from loyalty.models import Program
 from members.choices import PointsStatus, TransactionKind, TransactionSource, TransactionStatus
 from members.models import Member, Order, Refund, Transaction
+from members.services.inputs import id_clean, money_clean
 from members.services.ledger import member_lock, points_post
 
 logger = logging.getLogger(__name__)
@@ -28,13 +29,17 @@ class RefundResult:
 def refund_record(*, program: Program, order_id: str, refund_id: str, amount: Decimal) -> RefundResult:
     """Reverse floor(points_awarded × refunded so far / subtotal) minus what earlier refunds reversed;
     a full refund reverses everything that is left. Points already spent are not clawed back below
-    zero: the reversal is cut to the balance."""
+    zero: the reversal is cut to the balance. The same `refund_id` again returns the first result; reused
+    for another order or another amount it is an `idempotency_conflict`."""
+    order_id = id_clean(order_id, field="order_id")
+    refund_id = id_clean(refund_id, field="refund_id")
+    amount = money_clean(amount, field="amount", allow_zero=False)
     order = Order.objects.filter(program=program, order_id=order_id).first()
     if order is None:
         raise NotFound(f"No order {order_id!r} in this program.", code="order_not_found")
     existing = _refund_find(program=program, refund_id=refund_id)
     if existing:
-        return _replay(existing, order=order)
+        return _replay(existing, order=order, amount=amount)
     try:
         with transaction.atomic():
             member = member_lock(order.member_id)
@@ -65,7 +70,7 @@ def refund_record(*, program: Program, order_id: str, refund_id: str, amount: De
         existing = _refund_find(program=program, refund_id=refund_id)
         if existing is None:
             raise
-        return _replay(existing, order=order)
+        return _replay(existing, order=order, amount=amount)
     logger.info(
         "refund recorded program=%s order_id=%s refund_id=%s amount=%s points_reversed=%s",
         program.slug,
@@ -102,17 +107,25 @@ def _reverse(*, member: Member, order: Order, refund: Refund, points: int, full:
             # together with the order's points. A full refund voids them all.
             points_post(points=-points, pending_until=earn_row.activates_at, **common)
             if full:
+                # The pending rows of a fully refunded order net to zero: voiding them leaves pending_points as is,
+                # and nothing of the order is waiting any more.
                 net = pending.aggregate(net=Sum("points"))["net"] or 0
-                assert net == 0
+                assert net == 0, f"pending rows of order {order.pk} net to {net}"
                 pending.update(status=TransactionStatus.VOID)
+                order.points_status = PointsStatus.ACTIVE
+                Order.objects.filter(pk=order.pk).update(points_status=PointsStatus.ACTIVE)
             return points
     row = points_post(points=-points, allow_partial=True, **common)
     return -row.points if row else 0
 
 
-def _replay(existing: Refund, *, order: Order) -> RefundResult:
+def _replay(existing: Refund, *, order: Order, amount: Decimal) -> RefundResult:
     if existing.order_id != order.pk:
         raise IdempotencyConflict(f"Refund {existing.refund_id!r} belongs to another order.")
+    if existing.amount != amount:
+        raise IdempotencyConflict(
+            f"Refund {existing.refund_id!r} was already recorded for {existing.amount}, not {amount}."
+        )
     order.refresh_from_db()
     return RefundResult(existing, order, Member.objects.select_related("tier").get(pk=order.member_id), False)
 

@@ -1,0 +1,226 @@
+"""The merchant-scoped admin. A staff user who belongs to a merchant (`MerchantMembership`) sees, picks,
+filters, autocompletes, exports and saves only that merchant's rows; superusers see every merchant.
+A staff user without a membership sees nothing. Every admin of merchant data subclasses
+`MerchantScopedAdmin` (or the scoped inlines); `tests/admin/test_tenancy.py` checks that they all do.
+
+How a row belongs to a merchant is found from its foreign keys (`merchant`, `program`, `member`, …),
+see `merchant_lookup`; an admin may name the path itself with `merchant_lookup = "order__program__merchant"`.
+"""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+
+from loyalty.models import Merchant, MerchantMembership, Program
+
+_MERCHANT_APPS = {"loyalty", "members", "rewards", "referrals"}
+# Foreign keys that lead to a merchant, tried in this order, with the path from the target on.
+_PATHS_THROUGH = (("merchant", Merchant, ""), ("program", Program, "__merchant"))
+
+
+def merchant_lookup(model: type[Model]) -> str | None:
+    """The ORM path from `model` to its merchant's id, or None when the model belongs to no merchant."""
+    if model is Merchant:
+        return "pk"
+    if model is get_user_model():
+        return "merchant_membership__merchant"
+    relations = {f.name: f.related_model for f in model._meta.get_fields() if f.many_to_one or f.one_to_one}
+    for name, target, rest in _PATHS_THROUGH:
+        if relations.get(name) is target:
+            return f"{name}{rest}"
+    for name, target in relations.items():
+        # Rows hanging off a member, an order, a reward… : follow that row's own path.
+        if target is not None and target is not model and target._meta.app_label in _MERCHANT_APPS:
+            inner = merchant_lookup(target)
+            if inner and inner != "pk":
+                return f"{name}__{inner}"
+    return None
+
+
+def request_merchant_id(request) -> int | None:
+    """The merchant the staff user works for (cached on the request); None for superusers and strangers."""
+    if not hasattr(request, "_merchant_id"):
+        user = request.user
+        request._merchant_id = (
+            None
+            if user.is_superuser or not user.is_authenticated
+            else MerchantMembership.objects.filter(user=user).values_list("merchant_id", flat=True).first()
+        )
+    return request._merchant_id
+
+
+def is_merchant_staff(request) -> bool:
+    return request_merchant_id(request) is not None
+
+
+def scope_queryset(queryset: QuerySet, request, lookup: str | None = None) -> QuerySet:
+    """`queryset` narrowed to the user's merchant: all of it for superusers, nothing for staff of no merchant
+    or for models that belong to no merchant."""
+    if request.user.is_superuser:
+        return queryset
+    merchant_id = request_merchant_id(request)
+    lookup = lookup or merchant_lookup(queryset.model)
+    if merchant_id is None or lookup is None:
+        return queryset.none()
+    return queryset.filter(**{lookup: merchant_id})
+
+
+def object_merchant_id(obj: Model, lookup: str) -> int | None:
+    """Walk `lookup` ("program__merchant") on an unsaved or saved object to its merchant id."""
+    if lookup == "pk":
+        return obj.pk
+    *path, last = lookup.split("__")
+    for name in path:
+        obj = getattr(obj, name, None)
+        if obj is None:
+            return None
+    return getattr(obj, f"{last}_id", None)
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A related-field filter whose choices are the user's merchant's rows only (the stock one lists every
+    merchant's programs and tiers by name)."""
+
+    def field_choices(self, field, request, model_admin):
+        queryset = scope_queryset(field.related_model._default_manager.all(), request)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
+class _ScopedFormFieldsMixin:
+    """Foreign-key and many-to-many choices (selects, autocompletes, raw ids) limited to the merchant."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and hasattr(formfield, "queryset"):
+            formfield.queryset = scope_queryset(formfield.queryset, request)
+        return formfield
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if formfield is not None and hasattr(formfield, "queryset"):
+            formfield.queryset = scope_queryset(formfield.queryset, request)
+        return formfield
+
+
+class _ScopedPermissionsMixin:
+    """Staff who belong to no merchant get nothing, whatever their permissions say."""
+
+    def _may_enter(self, request) -> bool:
+        return request.user.is_superuser or is_merchant_staff(request)
+
+    def has_module_permission(self, request):
+        return self._may_enter(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may_enter(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return self._may_enter(request) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_enter(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_enter(request) and super().has_delete_permission(request, obj)
+
+
+class MerchantScopedAdmin(_ScopedPermissionsMixin, _ScopedFormFieldsMixin, admin.ModelAdmin):
+    """Base of every admin of merchant data. Merchant staff never see or pick the `merchant` field: rows are
+    saved into their merchant. Relation filters in `list_filter` are scoped automatically."""
+
+    merchant_lookup: str | None = None
+
+    def get_merchant_lookup(self) -> str | None:
+        return self.merchant_lookup or merchant_lookup(self.model)
+
+    def get_queryset(self, request):
+        return scope_queryset(super().get_queryset(request), request, self.get_merchant_lookup())
+
+    def get_list_filter(self, request):
+        return [self._scoped_filter(entry) for entry in super().get_list_filter(request)]
+
+    def _scoped_filter(self, entry):
+        if isinstance(entry, str) and "__" not in entry:
+            field = self.model._meta.get_field(entry)
+            if field.is_relation:
+                return (entry, ScopedRelatedFieldListFilter)
+        return entry
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not request.user.is_superuser and self.get_merchant_lookup() == "merchant":
+            exclude.append("merchant")
+        return exclude
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or self.get_merchant_lookup() != "merchant":
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "merchant"]})
+            for name, options in fieldsets
+        ]
+
+    def save_model(self, request, obj, form, change):
+        self.assert_in_scope(request, obj)
+        super().save_model(request, obj, form, change)
+
+    def assert_in_scope(self, request, obj) -> None:
+        """Put a new row of a merchant-owned model into the user's merchant, and refuse any row of another."""
+        if request.user.is_superuser:
+            return
+        lookup = self.get_merchant_lookup()
+        merchant_id = request_merchant_id(request)
+        if lookup == "merchant" and obj.merchant_id is None:
+            obj.merchant_id = merchant_id
+        if merchant_id is None or lookup is None or object_merchant_id(obj, lookup) != merchant_id:
+            raise PermissionDenied
+
+
+class _ScopedInlineMixin(_ScopedPermissionsMixin, _ScopedFormFieldsMixin):
+    def get_queryset(self, request):
+        return scope_queryset(super().get_queryset(request), request)
+
+
+class ScopedTabularInline(_ScopedInlineMixin, admin.TabularInline):
+    pass
+
+
+class ScopedStackedInline(_ScopedInlineMixin, admin.StackedInline):
+    pass
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """For rows above the merchants (merchants themselves, staff memberships): superusers only."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class ReadOnlyMixin:
+    """Records written only by services (the ledger, tier history): viewable, never edited in the admin."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

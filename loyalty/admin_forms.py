@@ -1,0 +1,233 @@
+"""Admin forms of the program configuration. Their rules are the program file's: each form turns its row
+into the program file's JSON shape and runs the program file's own reader on it, so the admin and an
+imported file accept and refuse exactly the same values, with the same messages."""
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+from django import forms
+
+from loyalty.choices import RuleType
+from loyalty.models import EarningRule, Program, Tier
+from loyalty.program_file import bounds
+from loyalty.program_file.earning import _rule_read
+from loyalty.program_file.reader import Reader, decimal_plain
+from loyalty.program_file.tiers import _level_read
+
+ColorInput = forms.TextInput(attrs={"type": "color", "class": "vColorField"})
+
+
+def program_file_value(value):
+    """A form value in the program file's JSON form: decimals as strings, datetimes in ISO 8601."""
+    if isinstance(value, Decimal):
+        return decimal_plain(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def program_file_errors(read: Callable[[Reader, dict, str], object], item: dict) -> dict[str | None, list[str]]:
+    """Run a program file reader on one item; its problems ("threshold: must be …") by field name."""
+    reader = Reader()
+    read(reader, item, "")
+    errors: dict[str | None, list[str]] = {}
+    for line in reader.problems:
+        path, separator, message = line.partition(": ")
+        field = path.split(".")[0].split("[")[0] if separator else None
+        errors.setdefault(field, []).append(message if separator else line)
+    return errors
+
+
+class ProgramFileCheckedForm(forms.ModelForm):
+    """A row form whose `clean` runs the program file's reader. Problems on fields the form has land on
+    those fields; any other problem (a limit's period, a nested key) on the form as a whole."""
+
+    def program_file_item(self, data: dict) -> dict:
+        raise NotImplementedError
+
+    def program_file_read(self, reader: Reader, item: dict, path: str) -> None:
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        item = {key: program_file_value(value) for key, value in self.program_file_item(data).items()}
+        for field, messages in program_file_errors(self.program_file_read, item).items():
+            for message in messages:
+                self.add_error(field if field in self.fields else None, f"{field}: {message}" if field else message)
+        return data
+
+
+class EarningRuleForm(ProgramFileCheckedForm):
+    class Meta:
+        model = EarningRule
+        fields = [
+            "key",
+            "type",
+            "name",
+            "points",
+            "event",
+            "limit_count",
+            "limit_period",
+            "min_subtotal",
+            "starts_at",
+            "ends_at",
+            "active",
+            "position",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "type" in self.fields:  # bonus campaigns have their own inline
+            self.fields["type"].choices = [c for c in self.fields["type"].choices if c[0] != RuleType.BONUS_MULTIPLIER]
+
+    def program_file_item(self, data: dict) -> dict:
+        item = {"key": data.get("key"), "type": data.get("type"), "active": data.get("active", True)}
+        for name in ("name", "event", "points", "min_subtotal", "multiplier", "starts_at", "ends_at"):
+            if data.get(name) not in (None, ""):
+                item[name] = data[name]
+        if data.get("limit_count") or data.get("limit_period"):
+            item["limit"] = {"count": data.get("limit_count"), "period": data.get("limit_period") or None}
+        return item
+
+    def program_file_read(self, reader, item, path):
+        _rule_read(reader, item, path)
+
+
+class BonusCampaignForm(EarningRuleForm):
+    """A bonus campaign is an earning rule of type `bonus_multiplier`: every order in its window earns
+    the multiplier on top."""
+
+    class Meta(EarningRuleForm.Meta):
+        fields = ["key", "name", "multiplier", "starts_at", "ends_at", "active", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.type = RuleType.BONUS_MULTIPLIER
+
+    def program_file_item(self, data: dict) -> dict:
+        return super().program_file_item({**data, "type": RuleType.BONUS_MULTIPLIER})
+
+
+class TierForm(ProgramFileCheckedForm):
+    perks_text = forms.CharField(
+        label="Perks", required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="One perk per line."
+    )
+
+    class Meta:
+        model = Tier
+        fields = ["key", "name", "position", "threshold", "invite_only", "multiplier"]
+        help_texts = {"threshold": "Empty for an invite-only tier (assigned by hand from a member's page)."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["perks_text"].initial = "\n".join(self.instance.perks or [])
+
+    def program_file_item(self, data: dict) -> dict:
+        item = {"key": data.get("key"), "name": data.get("name"), "multiplier": data.get("multiplier") or Decimal(1)}
+        if data.get("invite_only"):
+            item["invite_only"] = True
+        if data.get("threshold") is not None:
+            threshold = data["threshold"]
+            item["threshold"] = int(threshold) if threshold == int(threshold) else threshold
+        item["perks"] = self._perks(data)
+        return item
+
+    def _perks(self, data) -> list[str]:
+        return [line.strip() for line in (data.get("perks_text") or "").splitlines() if line.strip()]
+
+    def program_file_read(self, reader, item, path):
+        program = self.instance.program if self.instance.program_id else None
+        metric = program.tier_metric if program else None
+        _level_read(reader, item, path, metric=metric)
+
+    def save(self, commit=True):
+        self.instance.perks = self._perks(self.cleaned_data)
+        return super().save(commit)
+
+
+class OriginsField(forms.CharField):
+    """The allowed storefront origins, one per line (`https://shop.example.com`)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+    def validate(self, value):
+        bad = [origin for origin in value if not bounds.ORIGIN_PATTERN.fullmatch(origin)]
+        if bad:
+            raise forms.ValidationError(
+                "allowed_origins: %(bad)s must be an origin like https://shop.example.com (no path)",
+                params={"bad": ", ".join(bad)},
+            )
+
+
+class ProgramForm(forms.ModelForm):
+    allowed_origins = OriginsField(
+        required=False, help_text="Storefront origins the widget may be called from, one per line."
+    )
+
+    class Meta:
+        model = Program
+        # The admin narrows this list to its fieldsets; secrets and keys are never form fields.
+        fields = [
+            "merchant", "name", "slug", "currency", "locale", "timezone", "shop_url", "terms_url",
+            "points_name_singular", "points_name_plural", "primary_color", "accent_color", "logo_url",
+            "points_per_currency_unit", "pending_days", "tier_metric", "tier_period",
+            "expiry_policy", "expiry_days", "expiry_warn_days_before",
+            "referrals_enabled", "referral_qualifying_min_subtotal", "referrer_reward", "friend_reward",
+            "allowed_origins",
+        ]  # fmt: skip
+        widgets = {"primary_color": ColorInput, "accent_color": ColorInput}
+        help_texts = {
+            "referrer_reward": 'What the referrer gets, e.g. {"type": "points", "points": 500}.',
+            "friend_reward": 'What the friend gets, e.g. {"type": "fixed_discount", "value": "10.00"}.',
+        }
+
+    def clean(self):
+        data = super().clean()
+        reader = Reader()
+        checks = {
+            "primary_color": lambda v: reader.string(
+                v,
+                "primary_color",
+                max_length=7,
+                pattern=bounds.COLOR_PATTERN,
+                pattern_hint="must be a colour like #0a7d5a",
+            ),
+            "accent_color": lambda v: reader.string(
+                v,
+                "accent_color",
+                max_length=7,
+                pattern=bounds.COLOR_PATTERN,
+                pattern_hint="must be a colour like #f5b700",
+            ),
+            "slug": lambda v: reader.string(
+                v, "slug", max_length=60, pattern=bounds.SLUG_PATTERN, pattern_hint=bounds.SLUG_HINT
+            ),
+            "currency": lambda v: reader.string(
+                v,
+                "currency",
+                max_length=3,
+                pattern=bounds.CURRENCY_PATTERN,
+                pattern_hint="must be an ISO 4217 code like USD",
+            ),
+            "locale": lambda v: reader.string(v, "locale", max_length=10, choices=bounds.LOCALES),
+            "points_per_currency_unit": lambda v: reader.decimal(
+                program_file_value(v), "points_per_currency_unit", places=4, minimum=Decimal(0), maximum=bounds.RATE_MAX
+            ),
+            "pending_days": lambda v: reader.integer(v, "pending_days", minimum=0, maximum=bounds.MAX_PENDING_DAYS),
+        }
+        for field, check in checks.items():
+            if data.get(field) is not None:
+                check(data[field])
+        for line in reader.problems:
+            field, _separator, _message = line.partition(": ")
+            self.add_error(field, line)
+        return data

@@ -151,7 +151,7 @@ def _reward_read(reader: Reader, value: Any, path: str, *, tier_keys: list[str])
 def _tier_ref_read(reader: Reader, value: Any, path: str, *, tier_keys: list[str]) -> str | None:
     key = reader.string(value, path, max_length=bounds.MAX_KEY)
     if key is not None and key not in tier_keys:
-        known = ", ".join(tier_keys) if tier_keys else "none are defined"
+        known = ", ".join(dict.fromkeys(tier_keys)) if tier_keys else "none are defined"
         reader.problem(path, f"no tier with key {key!r} (tiers: {known})")
         return None
     return key

@@ -5,6 +5,9 @@ same `as_of` changes nothing the second time."""
 from collections.abc import Callable
 from datetime import datetime
 
+from members.services.pending import activate_pending_points
+from members.services.tier_recalculation import tiers_recalculate
+
 
 class JobNotImplemented(Exception):
     pass
@@ -26,3 +29,5 @@ JOB_NAMES = (
 )
 
 JOBS: dict[str, Callable[[datetime], int]] = {name: _not_implemented(name) for name in JOB_NAMES}
+JOBS["activate_pending_points"] = activate_pending_points
+JOBS["recalculate_tiers"] = lambda as_of: tiers_recalculate(as_of=as_of)

@@ -317,19 +317,20 @@ def redemption_fulfilment_update(
     *, redemption: Redemption, status: str, note: str | None = None, acting_user=None, at: datetime | None = None
 ) -> Redemption:
     """The merchant moves a physical item or experience along (pending → in progress → shipped → fulfilled)."""
-    if redemption.reward.type not in FULFILLED_TYPES:
-        raise ValidationFailed("Only physical items and experiences are fulfilled by the merchant.")
-    if redemption.status == RedemptionStatus.CANCELLED:
-        raise VoucherCancelled("This redemption was cancelled.")
     if status == FulfilmentStatus.NOT_REQUIRED:
         raise ValidationFailed("Choose a fulfilment status.", fields={"fulfilment_status": "Required."})
     at = at or timezone.now()
-    changes = {"fulfilment_status": status, "fulfilment_updated_at": at}
-    if note is not None:
-        changes["fulfilment_note"] = note
-    Redemption.objects.filter(pk=redemption.pk).update(**changes)
-    for field, value in changes.items():
-        setattr(redemption, field, value)
+    with transaction.atomic():
+        # Locked so a cancellation racing this update cannot leave a cancelled redemption "shipped".
+        redemption = Redemption.objects.select_for_update(of=("self",)).select_related("reward").get(pk=redemption.pk)
+        if redemption.reward.type not in FULFILLED_TYPES:
+            raise ValidationFailed("Only physical items and experiences are fulfilled by the merchant.")
+        if redemption.status == RedemptionStatus.CANCELLED:
+            raise VoucherCancelled("This redemption was cancelled.")
+        redemption.fulfilment_status, redemption.fulfilment_updated_at = status, at
+        if note is not None:
+            redemption.fulfilment_note = note
+        redemption.save(update_fields=["fulfilment_status", "fulfilment_updated_at", "fulfilment_note"])
     logger.info(
         "redemption fulfilment updated program_id=%s redemption_id=%s status=%s by=%s",
         redemption.program_id,

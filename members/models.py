@@ -58,7 +58,11 @@ class Member(models.Model):
                 condition=Q(pending_points__gte=0), name="%(app_label)s_%(class)s_pending_not_negative"
             ),
         ]
-        indexes = [models.Index(fields=["program", "email"], name="members_member_program_email")]
+        indexes = [
+            models.Index(fields=["program", "email"], name="members_member_program_email"),
+            # Batch jobs walk a program's members in primary-key chunks.
+            models.Index(fields=["program", "id"], name="members_member_program_pk"),
+        ]
 
     def __str__(self):
         return self.email or self.customer_id

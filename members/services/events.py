@@ -15,6 +15,7 @@ from loyalty.rules import live_rules
 from members.choices import TransactionKind, TransactionSource
 from members.models import Event, Member
 from members.services.ledger import member_lock, points_post
+from members.services.tiers import tier_evaluate_after_earning
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def event_record(
                 event.rule = rule
                 event.points_awarded = rule.points
                 Event.objects.filter(pk=event.pk).update(rule=rule, points_awarded=rule.points)
+                tier_evaluate_after_earning(member=member, at=timezone.now())
     except IntegrityError:
         existing = Event.objects.select_related("member__tier").filter(program=program, event_id=event_id).first()
         if existing is None:

@@ -1,10 +1,32 @@
-"""Tier assignment. Joining puts a member in the entry tier; upgrades follow the ledger."""
+"""Tier assignment for one member: joining, real-time upgrades after earning, manual (invite-only) tiers.
 
+Rules (see `members.tier_selectors` for what the metric counts and the period windows):
+- Joining puts a member in the entry tier (threshold 0).
+- The order or event whose ledger post crosses a threshold upgrades the member in the same transaction
+  (`tier_evaluate_after_earning`). Real time only ever upgrades: a refund that drops the value below a
+  threshold changes nothing until the `recalculate_tiers` job, which moves members up and down.
+  The order that crossed the threshold was priced with the old multiplier; the new one applies from the next.
+- Pending points count once they are active: the activation job calls `tiers_upgrade_members`.
+- A tier set by hand (`member_tier_assign`) is locked: no threshold, job or refund moves it until it is
+  removed by hand, which puts the member back in the tier their activity earns.
+- Every change writes a `TierChange`; rows with `notified_at IS NULL` are the notifications still to send.
+"""
+
+import logging
 from datetime import datetime
 
+from django.db import transaction
+from django.utils import timezone
+
+from loyalty.errors import ValidationFailed
 from loyalty.models import Tier
 from members.choices import TierChangeReason
 from members.models import Member, TierChange
+from members.services.ledger import member_lock
+from members.services.tier_recalculation import tiers_upgrade_members  # noqa: F401  (re-exported for callers)
+from members.tier_selectors import member_tier_standing, tier_for_units, tier_value_display
+
+logger = logging.getLogger(__name__)
 
 
 def tier_entry(*, program_id: int) -> Tier | None:
@@ -28,20 +50,95 @@ def member_tier_join(*, member: Member, at: datetime) -> None:
     )
 
 
-def member_next_tier(*, member: Member) -> dict | None:
-    """`{key, name, remaining}` of the next tier reachable by thresholds, in the metric's unit.
-    First version: lifetime points earned only (the tiers issue extends it to every metric and period)."""
-    current = member.tier.threshold if member.tier and member.tier.threshold is not None else -1
-    tier = (
-        Tier.objects.filter(program_id=member.program_id, invite_only=False, threshold__gt=current)
-        .order_by("threshold", "position")
-        .first()
+def _tier_change(
+    *,
+    member: Member,
+    to_tier: Tier | None,
+    reason: str,
+    at: datetime,
+    acting_user=None,
+    locked: bool | None = None,
+) -> TierChange:
+    """Move the (locked) member to `to_tier` and record why; the caller holds the member lock."""
+    from_tier = member.tier
+    fields = {"tier": to_tier, "tier_achieved_at": at}
+    if locked is not None:
+        fields["tier_locked"] = locked
+    Member.objects.filter(pk=member.pk).update(**fields, updated_at=timezone.now())
+    for name, value in fields.items():
+        setattr(member, name, value)
+    change = TierChange.objects.create(
+        member=member, from_tier=from_tier, to_tier=to_tier, reason=reason, acting_user=acting_user, created_at=at
     )
-    if tier is None:
+    logger.info(
+        "tier changed program=%s customer_id=%s from=%s to=%s reason=%s acting_user=%s",
+        member.program_id,
+        member.customer_id,
+        from_tier.key if from_tier else None,
+        to_tier.key if to_tier else None,
+        reason,
+        getattr(acting_user, "pk", None),
+    )
+    return change
+
+
+def tier_evaluate_after_earning(*, member: Member, at: datetime) -> TierChange | None:
+    """Upgrade the member if their activity in the period of `at` reaches a higher tier.
+    Call inside the transaction of the ledger post, with `member` from `member_lock`.
+    One query when nothing changes, three when the member moves up."""
+    if member.tier_locked:
         return None
-    remaining = max(tier.threshold - member.lifetime_points, 0)
+    standing = member_tier_standing(member=member, at=at)
+    target = tier_for_units(program=member.program, tiers=standing.tiers, units=standing.units)
+    if target is None or standing.rank_of(target) <= standing.rank_of(member.tier):
+        return None
+    return _tier_change(member=member, to_tier=target, reason=TierChangeReason.EARNED, at=at)
+
+
+def member_tier_assign(*, member: Member, tier_key: str | None, acting_user=None, at: datetime | None = None) -> Member:
+    """Put the member in `tier_key` by hand and lock it there, or with None remove the manual tier
+    (the member goes back to the tier their activity earns). Repeating the same call changes nothing.
+    An unknown key is `400 unknown_tier` and writes nothing."""
+    at = at or timezone.now()
+    tier = None
+    if tier_key is not None:
+        tier = Tier.objects.filter(program_id=member.program_id, key=tier_key).first()
+        if tier is None:
+            raise ValidationFailed(
+                f"The program has no tier {tier_key!r}.", code="unknown_tier", fields={"tier": ["Unknown tier."]}
+            )
+    with transaction.atomic():
+        member = member_lock(member.pk)
+        if tier is not None:
+            if member.tier_locked and member.tier_id == tier.pk:
+                return member
+            _tier_change(
+                member=member, to_tier=tier, reason=TierChangeReason.MANUAL, at=at, acting_user=acting_user, locked=True
+            )
+            return member
+        if not member.tier_locked:
+            return member
+        standing = member_tier_standing(member=member, at=at)
+        earned = tier_for_units(program=member.program, tiers=standing.tiers, units=standing.units)
+        if earned == member.tier:
+            Member.objects.filter(pk=member.pk).update(tier_locked=False, updated_at=timezone.now())
+            member.tier_locked = False
+            return member
+        _tier_change(
+            member=member, to_tier=earned, reason=TierChangeReason.MANUAL, at=at, acting_user=acting_user, locked=False
+        )
+    return member
+
+
+def member_next_tier(*, member: Member, at: datetime | None = None) -> dict | None:
+    """`{key, name, remaining}` of the next tier reachable by thresholds, `remaining` in the metric's
+    unit (points or orders as an integer, money as a 2-place decimal string). One query."""
+    standing = member_tier_standing(member=member, at=at or timezone.now())
+    if standing.next_tier is None:
+        return None
+    remaining = tier_value_display(program=member.program, units=standing.remaining_units)
     return {
-        "key": tier.key,
-        "name": tier.name,
-        "remaining": int(remaining) if remaining == int(remaining) else remaining,
+        "key": standing.next_tier.key,
+        "name": standing.next_tier.name,
+        "remaining": str(remaining) if not isinstance(remaining, int) else remaining,
     }

@@ -1,0 +1,274 @@
+"""Reads of the tier system: a member's metric value in the qualification period, where they stand
+against the program's tiers, and the SQL the set-based jobs share with the one-member path.
+
+Metric values are integers in the metric's own unit, except `spend`, which is counted in cents in SQL
+(exact on SQLite too, where decimals are floats) and shown as a 2-place Decimal.
+
+What counts, attributed to when it happened:
+- `points_earned`: active ledger rows of an earning kind (orders, events, rules, referrals, net of their
+  refunds). Order rows (earn and refund) count at the order's `placed_at`, so a refund nets against the
+  period the order counted in, never against a later one. Pending points count once they are active.
+- `spend`: subtotal − refunded amount of orders placed in the period.
+- `orders`: orders placed in the period, unless fully refunded.
+Orders and events are evaluated in real time at the moment they arrive (`timezone.now()`), so a
+back-dated order counts in its own period and never promotes the member on an old period's activity.
+The window of `at` is [start, at]: lifetime has no start, calendar_year starts on 1 January in the
+program's time zone, rolling_12_months starts at `at` minus one year.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+
+from loyalty.choices import LimitPeriod, TierMetric, TierPeriod
+from loyalty.models import Program, Tier
+from loyalty.periods import period_bounds
+from members.choices import EARNING_KINDS, TransactionStatus
+from members.models import Member, Transaction
+
+CENTS = Decimal("100")
+
+
+@dataclass(frozen=True)
+class TierWindow:
+    start: datetime | None
+    end: datetime
+
+
+def _year_before(at: datetime) -> datetime:
+    try:
+        return at.replace(year=at.year - 1)
+    except ValueError:  # 29 February
+        return at.replace(year=at.year - 1, day=28)
+
+
+def tier_window(*, program: Program, at: datetime) -> TierWindow:
+    if program.tier_period == TierPeriod.CALENDAR_YEAR:
+        return TierWindow(period_bounds(LimitPeriod.YEAR, at, program.timezone)[0], at)
+    if program.tier_period == TierPeriod.ROLLING_12_MONTHS:
+        return TierWindow(_year_before(at), at)
+    return TierWindow(None, at)
+
+
+def tier_period_end(*, program: Program, at: datetime) -> datetime | None:
+    """When the calendar period containing `at` ends (None for lifetime and rolling windows)."""
+    if program.tier_period != TierPeriod.CALENDAR_YEAR:
+        return None
+    return period_bounds(LimitPeriod.YEAR, at, program.timezone)[1]
+
+
+def tier_threshold_units(*, program: Program, threshold: Decimal) -> int:
+    """A tier threshold in the integer unit the SQL compares against."""
+    if program.tier_metric == TierMetric.SPEND:
+        return int((threshold * CENTS).to_integral_value())
+    return int(threshold.to_integral_value())
+
+
+def tier_value_display(*, program: Program, units: int) -> int | Decimal:
+    if program.tier_metric == TierMetric.SPEND:
+        return (Decimal(units) / CENTS).quantize(Decimal("0.01"))
+    return units
+
+
+def _param(value):
+    return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
+
+
+def tier_values_sql(*, program: Program, window: TierWindow, member_filter: str, member_params: list) -> tuple:
+    """`SELECT member_id, value` for the program's metric in `window`, one row per member with activity.
+    `member_filter` restricts the member column (`= %s`, `BETWEEN %s AND %s`, `IN (…)`): every path that
+    evaluates tiers, from one member in real time to a million in the job, goes through this one query."""
+    if program.tier_metric == TierMetric.POINTS_EARNED:
+        kinds = ", ".join(["%s"] * len(EARNING_KINDS))
+        at_column = "COALESCE(o.placed_at, t.created_at)"
+        sql = (
+            "SELECT t.member_id AS member_id, SUM(t.points) AS value"
+            " FROM members_transaction t LEFT JOIN members_order o ON o.id = t.order_id"
+            f" WHERE t.program_id = %s AND t.member_id {member_filter} AND t.status = %s AND t.kind IN ({kinds})"
+        )
+        params = [program.pk, *member_params, TransactionStatus.ACTIVE, *EARNING_KINDS]
+        group = " GROUP BY t.member_id"
+    else:
+        at_column = "o.placed_at"
+        if program.tier_metric == TierMetric.SPEND:
+            value = "CAST(SUM(ROUND((o.subtotal - o.refunded_amount) * 100)) AS BIGINT)"
+            counted = ""
+        else:
+            value = "COUNT(*)"
+            counted = " AND (o.refunded_amount < o.subtotal OR o.subtotal = 0)"
+        sql = (
+            f"SELECT o.member_id AS member_id, {value} AS value FROM members_order o"
+            f" WHERE o.program_id = %s AND o.member_id {member_filter}{counted}"
+        )
+        params = [program.pk, *member_params]
+        group = " GROUP BY o.member_id"
+    sql += f" AND {at_column} <= %s"
+    params.append(_param(window.end))
+    if window.start is not None:
+        sql += f" AND {at_column} >= %s"
+        params.append(_param(window.start))
+    return sql + group, params
+
+
+def tiers_by_rank(*, program_id: int) -> list[Tier]:
+    return list(Tier.objects.filter(program_id=program_id).order_by("position", "id"))
+
+
+def tier_for_units(*, program: Program, tiers: list[Tier], units: int) -> Tier | None:
+    """The highest-ranked tier reachable by thresholds with `units` of the metric (invite-only never)."""
+    reached = None
+    for tier in tiers:
+        if not tier.invite_only and tier_threshold_units(program=program, threshold=tier.threshold) <= units:
+            reached = tier
+    return reached
+
+
+def tier_target_case_sql(*, program: Program, tiers: list[Tier], value_sql: str) -> tuple[str, list]:
+    """SQL `CASE` giving the id of the tier `value_sql` reaches: the same rule as `tier_for_units`."""
+    whens, params = [], []
+    for tier in reversed(tiers):
+        if not tier.invite_only:
+            whens.append(f"WHEN {value_sql} >= %s THEN %s")
+            params += [tier_threshold_units(program=program, threshold=tier.threshold), tier.pk]
+    if not whens:
+        return "CAST(NULL AS INTEGER)", []
+    return f"CASE {' '.join(whens)} ELSE NULL END", params
+
+
+def tier_rank_case_sql(*, tiers: list[Tier], tier_sql: str) -> tuple[str, list]:
+    """SQL giving the rank (index in `tiers`) of the tier id `tier_sql`, -1 for no tier."""
+    if not tiers:
+        return "-1", []
+    whens = " ".join("WHEN %s THEN %s" for _ in tiers)
+    params = [p for rank, tier in enumerate(tiers) for p in (tier.pk, rank)]
+    return f"CASE {tier_sql} {whens} ELSE -1 END", params
+
+
+def member_tier_units(*, member: Member, at: datetime) -> int:
+    """The member's metric value in the period of `at` (one indexed aggregate over their own rows)."""
+    program = member.program
+    sql, params = tier_values_sql(
+        program=program, window=tier_window(program=program, at=at), member_filter="= %s", member_params=[member.pk]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return int(row[1]) if row else 0
+
+
+@dataclass(frozen=True)
+class TierStanding:
+    """Where a member stands: their tier, the next one reachable by thresholds and what is missing."""
+
+    tiers: list[Tier]
+    units: int
+    tier: Tier | None
+    next_tier: Tier | None
+    next_units: int | None
+
+    def rank_of(self, tier: Tier | None) -> int:
+        return self.tiers.index(tier) if tier in self.tiers else -1
+
+    @property
+    def remaining_units(self) -> int | None:
+        return None if self.next_units is None else max(self.next_units - self.units, 0)
+
+
+def member_tier_standing(*, member: Member, at: datetime) -> TierStanding:
+    """One query: the program's tiers, each carrying the member's metric value as a scalar subquery."""
+    program = member.program
+    values_sql, params = tier_values_sql(
+        program=program, window=tier_window(program=program, at=at), member_filter="= %s", member_params=[member.pk]
+    )
+    tiers = list(
+        Tier.objects.filter(program_id=program.pk)
+        .annotate(member_units=RawSQL(f"SELECT COALESCE((SELECT v.value FROM ({values_sql}) v), 0)", params))
+        .order_by("position", "id")
+    )
+    units = int(tiers[0].member_units) if tiers else 0
+    current = next((t for t in tiers if t.pk == member.tier_id), None)
+    rank = tiers.index(current) if current else -1
+    upper = [t for t in tiers[rank + 1 :] if not t.invite_only]
+    next_tier = upper[0] if upper else None
+    next_units = tier_threshold_units(program=program, threshold=next_tier.threshold) if next_tier else None
+    return TierStanding(tiers=tiers, units=units, tier=current, next_tier=next_tier, next_units=next_units)
+
+
+def member_tier_kept_until(*, member: Member, standing: TierStanding, at: datetime) -> datetime | None:
+    """Until when the member keeps their tier without any new activity, for periods that end:
+    the end of the calendar year, or the moment enough activity slides out of the rolling window.
+    None for lifetime, manual (locked) tiers and tiers without a threshold to fall below."""
+    program = member.program
+    tier = standing.tier
+    if tier is None or member.tier_locked or tier.invite_only or program.tier_period == TierPeriod.LIFETIME:
+        return None
+    needed = tier_threshold_units(program=program, threshold=tier.threshold)
+    if needed <= 0:
+        return None
+    if program.tier_period == TierPeriod.CALENDAR_YEAR:
+        return tier_period_end(program=program, at=at)
+    # Rolling: walk the window's activity oldest first; the tier lasts until the row whose sliding out
+    # takes the value below the threshold has been in the window for a year.
+    units = standing.units
+    for happened_at, units_of_row in _member_activity_in_window(member=member, at=at):
+        units -= units_of_row
+        if units < needed:
+            return happened_at.replace(year=happened_at.year + 1) + timedelta(microseconds=1)
+    return None
+
+
+def _member_activity_in_window(*, member: Member, at: datetime):
+    program = member.program
+    window = tier_window(program=program, at=at)
+    if program.tier_metric == TierMetric.POINTS_EARNED:
+        rows = (
+            Transaction.objects.filter(member=member, status=TransactionStatus.ACTIVE, kind__in=EARNING_KINDS)
+            .annotate(happened_at=Coalesce("order__placed_at", "created_at"))
+            .filter(happened_at__gte=window.start, happened_at__lte=window.end)
+            .order_by("happened_at", "id")
+            .values_list("happened_at", "points")
+        )
+        return rows.iterator(chunk_size=500)
+    orders = member.orders.filter(placed_at__gte=window.start, placed_at__lte=window.end).order_by("placed_at", "id")
+    if program.tier_metric == TierMetric.SPEND:
+        return (
+            (o.placed_at, int((o.subtotal - o.refunded_amount) * CENTS))
+            for o in orders.only("placed_at", "subtotal", "refunded_amount").iterator(chunk_size=500)
+        )
+    return (
+        (o.placed_at, 1 if (o.refunded_amount < o.subtotal or o.subtotal == 0) else 0)
+        for o in orders.only("placed_at", "subtotal", "refunded_amount").iterator(chunk_size=500)
+    )
+
+
+def member_tier_progress(*, member: Member, at: datetime) -> dict:
+    """Tier progress for the portal and the widget: the metric value in the current period, the next
+    tier's threshold, how far along (0–1) and until when the current tier is kept (None: no end)."""
+    program = member.program
+    standing = member_tier_standing(member=member, at=at)
+    fraction = 1.0
+    if standing.next_units:
+        fraction = round(min(max(standing.units / standing.next_units, 0.0), 1.0), 4)
+    next_tier = standing.next_tier
+    return {
+        "metric": program.tier_metric,
+        "period": program.tier_period,
+        "value": tier_value_display(program=program, units=standing.units),
+        "tier": {"key": standing.tier.key, "name": standing.tier.name} if standing.tier else None,
+        "next_tier": (
+            {
+                "key": next_tier.key,
+                "name": next_tier.name,
+                "threshold": tier_value_display(program=program, units=standing.next_units),
+                "remaining": tier_value_display(program=program, units=standing.remaining_units),
+            }
+            if next_tier
+            else None
+        ),
+        "fraction": fraction,
+        "kept_until": member_tier_kept_until(member=member, standing=standing, at=at),
+    }

@@ -47,19 +47,17 @@ class CappedCountPaginator(Paginator):
 
 class PointsAdjustForm(forms.Form):
     points = forms.IntegerField(min_value=-MAX_ADJUSTMENT, max_value=MAX_ADJUSTMENT, help_text="Negative to debit.")
-    reason = forms.CharField(max_length=255, help_text="Shown in the member's history and the audit log.")
+    reason = forms.CharField(
+        max_length=255,
+        help_text="Shown in the member's history and the audit log.",
+        error_messages={"required": "Give a reason: it is kept in the ledger."},
+    )
 
     def clean_points(self):
         points = self.cleaned_data["points"]
         if points == 0:
             raise forms.ValidationError("Enter a number of points other than 0.")
         return points
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Give a reason: it is kept in the ledger.")
-        return reason
 
 
 class FulfilmentForm(forms.Form):

@@ -1,0 +1,1 @@
+"""`make bench`: order ingestion through gunicorn + PostgreSQL, against bare baselines served the same way."""

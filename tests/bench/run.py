@@ -1,0 +1,359 @@
+"""`make bench` (`python -m tests.bench.run [--quick]`): order ingestion through the real HTTP stack.
+
+One run creates a throwaway PostgreSQL database, migrates it, creates a bench program, its API key and a pool
+of members, and serves `tests.bench.settings` (the production settings over plain HTTP) with gunicorn on a
+loopback port. wrk then POSTs order bodies for a fixed time to three endpoints served by the same workers:
+
+1. a bare Django JSON endpoint (parse the body, answer JSON),
+2. a bare one-row-insert endpoint (the same plus one raw INSERT),
+3. `POST /api/v1/orders` with a new order id on every request, for existing and new customers.
+
+It prints one table (req/s, p50/p99 latency, ratios to the baselines), and a full run rewrites the
+`## Order ingestion` section of docs/benchmarks.md. The tier recalculation bench (tests/bench/bench_tiers.py)
+runs after it when present, except with --quick."""
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+LUA_SCRIPT = Path(__file__).with_name("orders.lua")
+DOCS = ROOT / "docs" / "benchmarks.md"
+SECTION = "## Order ingestion"
+LOG_DIR = ROOT / "bench-results"
+PG_SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+TARGET_RATIO = 0.5
+
+SCENARIOS = [
+    ("bare JSON", "/bench/json"),
+    ("one-row INSERT", "/bench/insert"),
+    ("POST /api/v1/orders", "/api/v1/orders"),
+]
+
+
+@dataclass(frozen=True)
+class Load:
+    duration: int
+    warmup: int
+    rounds: int
+    connections: int
+    workers: int
+    customers: int
+    new_share: float
+
+
+@dataclass(frozen=True)
+class Measurement:
+    name: str
+    requests: int
+    seconds: float
+    non_2xx: int
+    socket_errors: int
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    name = f"loyalty_bench_{os.getpid()}"
+    with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    log(f"database {name} created")
+    try:
+        yield f"{PG_SERVER_URL}/{name}"
+    finally:
+        with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        log(f"database {name} dropped")
+
+
+def broker_url() -> str:
+    """Production publishes tasks to Redis; use the local one when it is there, else the filesystem broker."""
+    host, port = re.match(r"redis://([^:/]+):(\d+)", REDIS_URL).groups()
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except OSError:
+        return "filesystem://"
+    return REDIS_URL
+
+
+def bench_env(database_url: str, broker: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.bench.settings",
+        DATABASE_URL=database_url,
+        CELERY_BROKER_URL=broker,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        VAR_DIR=str(LOG_DIR / "var"),
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def run_json(env: dict[str, str], *args: str) -> dict:
+    """Run a bench helper and return the JSON object on its last line of output."""
+    out = subprocess.run([PYTHON, *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], *, workers: int) -> Iterator[str]:
+    port = free_port()
+    log_file = (LOG_DIR / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [BIN / "gunicorn", "config.wsgi", "--workers", str(workers), "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=ROOT,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(base, server)
+        log(f"gunicorn serving {base} with {workers} workers (log: {log_file.name})")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log_file.close()
+
+
+def _wait_until_serving(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}; see {LOG_DIR / 'gunicorn.log'}")
+        try:
+            urllib.request.urlopen(f"{base}/bench/json", timeout=2)
+        except urllib.error.HTTPError:
+            return  # 405 to a GET: Django is answering
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start serving within 60 s")
+
+
+def wrk(url: str, *, seconds: int, load: Load, run_id: str, env: dict[str, str]) -> dict:
+    wrk_env = {
+        **os.environ,
+        "BENCH_API_KEY": env["BENCH_API_KEY"],
+        "BENCH_CUSTOMERS": str(load.customers),
+        "BENCH_NEW_SHARE": str(load.new_share),
+        "BENCH_RUN_ID": run_id,
+    }
+    command = ["wrk", "-t1", f"-c{load.connections}", f"-d{seconds}s", "--timeout", "10s", "-s", LUA_SCRIPT, url]
+    out = subprocess.run(command, env=wrk_env, check=True, capture_output=True, text=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))
+    return json.loads(line.removeprefix("BENCH_JSON "))
+
+
+def measure(base: str, *, load: Load, env: dict[str, str]) -> list[Measurement]:
+    """Every scenario once per round, interleaved so that a burst of other load on the machine hits all of
+    them alike; each scenario keeps its best round."""
+    best: dict[str, Measurement] = {}
+    for _name, path in SCENARIOS:
+        wrk(base + path, seconds=load.warmup, load=load, run_id=f"warm{path.replace('/', '-')}", env=env)
+    for round_no in range(1, load.rounds + 1):
+        for name, path in SCENARIOS:
+            raw = wrk(base + path, seconds=load.duration, load=load, run_id=f"r{round_no}", env=env)
+            result = Measurement(
+                name=name,
+                requests=raw["requests"],
+                seconds=raw["duration_us"] / 1e6,
+                non_2xx=raw["non_2xx"],
+                socket_errors=raw["socket_errors"],
+                p50_ms=raw["p50_us"] / 1000,
+                p99_ms=raw["p99_us"] / 1000,
+            )
+            log(f"round {round_no} {name}: {result.rps:.0f} req/s, p50 {result.p50_ms:.1f} ms")
+            if name not in best or result.rps > best[name].rps:
+                best[name] = result
+    return [best[name] for name, _path in SCENARIOS]
+
+
+def machine(env: dict[str, str]) -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0].split()[0]
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[1]
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import django
+    import gunicorn as gunicorn_pkg
+
+    return (
+        f"{os.cpu_count()} × {cpu}, {mem_gib:.0f} GiB RAM; Python {platform.python_version()}, "
+        f"Django {django.get_version()}, gunicorn {gunicorn_pkg.__version__}, PostgreSQL {pg}, wrk {wrk_version}"
+    )
+
+
+def results_table(results: list[Measurement]) -> str:
+    by_name = {m.name: m for m in results}
+    bare, insert = by_name["bare JSON"], by_name["one-row INSERT"]
+    lines = [
+        "| endpoint | req/s | p50 ms | p99 ms | vs one-row INSERT | vs bare JSON | non-2xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for m in results:
+        lines.append(
+            f"| {m.name} | {m.rps:,.0f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | {m.rps / insert.rps:.0%} "
+            f"| {m.rps / bare.rps:.0%} | {m.non_2xx + m.socket_errors} |"
+        )
+    return "\n".join(lines)
+
+
+def section(
+    *, results: list[Measurement], load: Load, queries: dict, written: dict, machine_line: str, broker: str
+) -> str:
+    orders = results[-1]
+    ratio = orders.rps / results[1].rps
+    verdict = "meets" if ratio >= TARGET_RATIO else "misses"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    broker_name = "Redis" if broker.startswith("redis") else "the filesystem broker"
+    return f"""{SECTION}
+
+Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{commit.stdout.strip() or "?"}`.
+
+{results_table(results)}
+
+**Orders reach {ratio:.0%} of the one-row-insert baseline** ({verdict} the ≥ {TARGET_RATIO:.0%} target) and
+{orders.rps / results[0].rps:.0%} of the bare JSON endpoint.
+
+SQL statements per `POST /api/v1/orders`, whole request (API key, throttle, member, rules, ledger, tier):
+{queries["existing_member"]["queries"]} for an existing member, {queries["new_member"]["queries"]} for a new one
+(sign-up points included), {queries["replay"]["queries"]} for a replayed order id.
+Orders written during the run: {written["orders"]:,}; `verify_ledger` found every balance equal to its ledger.
+
+- **Machine:** {machine_line}. The load generator, gunicorn and PostgreSQL share these cores.
+- **Method:** gunicorn `config.wsgi` with {load.workers} sync workers on 127.0.0.1, settings
+  `tests.bench.settings` (the production settings, plain HTTP, throttle limit raised), a throwaway PostgreSQL
+  database, Celery tasks published to {broker_name}. wrk with {load.connections} connections POSTs an order
+  body (`tests/bench/orders.lua`: a new order id each time; {1 - load.new_share:.0%} of the orders for one of
+  {load.customers:,} existing members, the rest for new customers) to each endpoint for {load.warmup} s of
+  warm-up, then {load.rounds} interleaved rounds of {load.duration} s each; the best round of each endpoint is
+  shown. The baselines (`tests/bench/views.py`) parse the same body through the same middleware: the bare JSON
+  endpoint answers it, the one-row-insert endpoint also runs one raw `INSERT` (autocommit).
+"""
+
+
+def docs_write(text: str) -> None:
+    """Replace the order-ingestion section of docs/benchmarks.md, keeping every other section."""
+    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\n"
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _m: text + "\n", current, count=1)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + text
+    DOCS.write_text(updated.rstrip("\n") + "\n")
+    log(f"{DOCS.relative_to(ROOT)} updated")
+
+
+def tiers_bench(env: dict[str, str]) -> None:
+    if not (ROOT / "tests" / "bench" / "bench_tiers.py").exists():
+        log("tests/bench/bench_tiers.py not present: tier bench skipped")
+        return
+    log("tier recalculation bench")
+    subprocess.run(
+        [PYTHON, "-m", "tests.bench.bench_tiers"], env={**env, "BENCH_DOCS": str(DOCS)}, cwd=ROOT, check=True
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="short smoke run; docs are left as they are")
+    parser.add_argument("--duration", type=int, help="seconds per measured round")
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--customers", type=int, help="members created before the run")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
+    load = Load(
+        duration=args.duration or (5 if args.quick else 20),
+        warmup=1 if args.quick else 3,
+        rounds=args.rounds or (1 if args.quick else 2),
+        connections=args.connections,
+        workers=args.workers,
+        customers=args.customers or (200 if args.quick else 1000),
+        new_share=0.2,
+    )
+    LOG_DIR.mkdir(exist_ok=True)
+    broker = broker_url()
+    with throwaway_database() as database_url:
+        env = bench_env(database_url, broker)
+        subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
+        setup = run_json(env, "-m", "tests.bench.prepare", "setup", "--customers", str(load.customers))
+        env["BENCH_API_KEY"] = setup["api_key"]
+        log(f"program {setup['program']} with {setup['customers']} members ready")
+        with gunicorn(env, workers=load.workers) as base:
+            results = measure(base, load=load, env=env)
+        queries = run_json(env, "-m", "tests.bench.prepare", "queries")
+        written = run_json(env, "-m", "tests.bench.prepare", "count")
+        subprocess.run([PYTHON, "manage.py", "verify_ledger", "bench"], env=env, cwd=ROOT, check=True)
+        print()
+        print(results_table(results))
+        counts = {case: probe["queries"] for case, probe in queries.items()}
+        print(f"\nSQL statements per order: {counts}; rows written: {written}")
+        (LOG_DIR / "order-queries.json").write_text(json.dumps(queries, indent=2))
+        log(f"the statements of one order are in {LOG_DIR / 'order-queries.json'}")
+        if not args.quick:
+            docs_write(
+                section(
+                    results=results,
+                    load=load,
+                    queries=queries,
+                    written=written,
+                    machine_line=machine(env),
+                    broker=broker,
+                )
+            )
+            tiers_bench(env)
+    if broker.startswith("redis"):
+        import redis
+
+        redis.Redis.from_url(broker).flushdb()  # the tasks the orders queued: no worker ran them
+
+
+if __name__ == "__main__":
+    main()

@@ -19,6 +19,7 @@ from loyalty.choices import ExpiryPolicy
 from loyalty.models import Program
 from members.choices import EARNING_KINDS, PointsStatus, TransactionStatus
 from members.models import Member, Order, Transaction
+from members.services.tiers import tiers_upgrade_members
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +98,12 @@ def _activate_chunk(*, member_ids: list[int], as_of: datetime) -> int:
         points_status=PointsStatus.PENDING
     ).update(points_status=PointsStatus.ACTIVE)
 
-    # 5. Last, the rows themselves (every statement above selects them by their pending status).
-    return due.update(status=TransactionStatus.ACTIVE)
+    # 5. The rows themselves (every statement above selects them by their pending status).
+    activated = due.update(status=TransactionStatus.ACTIVE)
+
+    # 6. Points that became active count for tiers: upgrade whoever now reaches a higher one.
+    tiers_upgrade_members(member_ids=member_ids, at=as_of)
+    return activated
 
 
 def _make_lots(*, due: QuerySet[Transaction], as_of: datetime) -> None:

@@ -10,6 +10,7 @@ from members.models import Member, Order, Transaction
 from members.services.adjustments import points_adjust
 from members.services.pending import activate_pending_points
 from members.services.refunds import refund_record
+from tests.factories import TierFactory
 
 
 @pytest.fixture
@@ -162,6 +163,18 @@ def test_activation_is_a_constant_number_of_queries(pending_program, place_order
         place_order(f"o{i}", "10.00", customer_id=f"c{i}", placed_at=placed_at)
     # when the job activates them in one chunk
     # then the query count does not grow with the members: 2 chunk look-ups, savepoint and release,
-    # the member lock, the fixed-expiry programs and 4 UPDATEs
-    with django_assert_num_queries(10):
+    # the member lock, the fixed-expiry programs, 4 UPDATEs and the tier upgrade (3 for one program)
+    with django_assert_num_queries(13):
         activate_pending_points(placed_at + timedelta(days=14))
+
+
+def test_activated_points_upgrade_the_tier(pending_program, place_order, placed_at):
+    # given tiers at 0 and 100 points earned, and a pending order of 150 points
+    TierFactory(program=pending_program, key="green", threshold=Decimal("0"), position=1)
+    gold = TierFactory(program=pending_program, key="gold", threshold=Decimal("100"), position=2)
+    order = place_order("1", "150.00", placed_at=placed_at)
+    assert Member.objects.get(pk=order.member.pk).tier.key == "green"
+    # when the points activate
+    activate_pending_points(placed_at + timedelta(days=14))
+    # then the member reached gold
+    assert Member.objects.get(pk=order.member.pk).tier_id == gold.pk

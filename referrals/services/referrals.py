@@ -47,6 +47,8 @@ def referral_claim(*, referrer: Member, email: str, signals: Signals = NO_SIGNAL
         raise NotFound("This referral link is not active.", code="referral_not_found")
     email = (email or "").strip()
     try:
+        if len(email) > 254:
+            raise ValidationError("too long")
         validate_email(email)
     except ValidationError:
         raise ValidationFailed(

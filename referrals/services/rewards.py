@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import pgettext
 
 from loyalty.choices import RewardType
 from loyalty.models import Program
@@ -67,25 +67,33 @@ def reward_describe(spec: RewardSpec, *, program: Program) -> str:
     money = f"{spec.value} {program.currency}" if spec.value is not None else ""
     if spec.type in (RewardType.FIXED_DISCOUNT, RewardType.GIFT_CARD, RewardType.STORE_CREDIT) and money:
         labels = {
-            RewardType.FIXED_DISCOUNT: gettext("%(amount)s off"),
-            RewardType.GIFT_CARD: gettext("a %(amount)s gift card"),
-            RewardType.STORE_CREDIT: gettext("%(amount)s store credit"),
+            RewardType.FIXED_DISCOUNT: pgettext("referral reward", "%(amount)s off"),
+            RewardType.GIFT_CARD: pgettext("referral reward", "a %(amount)s gift card"),
+            RewardType.STORE_CREDIT: pgettext("referral reward", "%(amount)s store credit"),
         }
         return labels[spec.type] % {"amount": money}
     if spec.type == RewardType.PERCENT_DISCOUNT and spec.value is not None:
-        return gettext("%(percent)s%% off") % {"percent": spec.value.normalize()}
+        return pgettext("referral reward", "%(percent)s%% off") % {"percent": _plain(spec.value)}
     if spec.type == RewardType.FREE_SHIPPING:
-        return gettext("free shipping")
+        return pgettext("referral reward", "free shipping")
     if spec.type == RewardType.FREE_PRODUCT:
-        return gettext("a free product")
-    return gettext("a gift")
+        return pgettext("referral reward", "a free product")
+    return pgettext("referral reward", "a gift")
+
+
+def _plain(value: Decimal) -> str:
+    """10.00 → "10", 12.50 → "12.5" (never the exponent form of Decimal.normalize)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def reward_voucher_issue(*, spec: RewardSpec, member: Member, at: datetime) -> Voucher:
     """A voucher for a referral reward, named in the program's language. Runs in the caller's transaction."""
     program = member.program
     with translation.override(program.locale or "en"):
-        name = gettext("Referral reward: %(reward)s") % {"reward": reward_describe(spec, program=program)}
+        name = pgettext("referral reward", "Referral reward: %(reward)s") % {
+            "reward": reward_describe(spec, program=program)
+        }
     return voucher_issue(
         member=member,
         name=name,

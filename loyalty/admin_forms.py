@@ -43,6 +43,12 @@ class ProgramFileCheckedForm(forms.ModelForm):
     """A row form whose `clean` runs the program file's reader. Problems on fields the form has land on
     those fields; any other problem (a limit's period, a nested key) on the form as a whole."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "key" in self.fields:
+            # The program file's key rule (checked in `clean`) replaces the slug field's own, more lenient one.
+            self.fields["key"].validators = []
+
     def program_file_item(self, data: dict) -> dict:
         raise NotImplementedError
 

@@ -1,6 +1,6 @@
 """`manage.py run_job NAME [--as-of ISO_DATETIME]`: run one scheduled job now, as if the clock read as-of."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"--as-of {as_of!r} is not an ISO datetime") from None
             if timezone.is_naive(at):
-                at = timezone.make_aware(at, timezone.utc)
+                at = at.replace(tzinfo=UTC)
         try:
             touched = JOBS[name](at)
         except JobNotImplemented as exc:

@@ -13,6 +13,7 @@ VALUE_TYPES = (*MONEY_TYPES, RewardType.PERCENT_DISCOUNT)
 REFERRAL_VOUCHER_TYPES = tuple(t for t in RewardType.values if t not in (RewardType.PHYSICAL, RewardType.EXPERIENCE))
 REFERRAL_POINTS = "points"
 
+TYPE_SPECIFIC = ("value", "product_id", "variable", "max_points")
 REWARD_OPTIONAL = (
     "description",
     "image_url",
@@ -27,8 +28,11 @@ REWARD_OPTIONAL = (
 )
 
 
-def _type_fields(reward_type: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _type_fields(reward_type: str | None, *, catalog: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(required, optional) fields that depend on the reward type."""
+    if catalog and reward_type == RewardType.FIXED_DISCOUNT:
+        # Points for discount at checkout: `value` off per `points_cost`, up to `max_points` at once.
+        return ("value",), ("variable", "max_points")
     if reward_type in VALUE_TYPES:
         return ("value",), ()
     if reward_type == RewardType.FREE_PRODUCT:
@@ -93,10 +97,10 @@ def rewards_read(reader: Reader, value: Any, path: str, *, tier_keys: list[str])
 def _reward_read(reader: Reader, value: Any, path: str, *, tier_keys: list[str]) -> dict:
     reward_type = value.get("type") if isinstance(value, dict) else None
     if reward_type in RewardType.values:
-        required, optional = _type_fields(reward_type)
-        elsewhere = _elsewhere(reward_type, required, optional, kind="reward", fields=("value", "product_id"))
+        required, optional = _type_fields(reward_type, catalog=True)
+        elsewhere = _elsewhere(reward_type, required, optional, kind="reward", fields=TYPE_SPECIFIC)
     else:
-        required, optional, elsewhere = (), ("value", "product_id"), None
+        required, optional, elsewhere = (), TYPE_SPECIFIC, None
     item = reader.obj(
         value,
         path,
@@ -130,6 +134,7 @@ def _reward_read(reader: Reader, value: Any, path: str, *, tier_keys: list[str])
             item["points_cost"], child(path, "points_cost"), minimum=1, maximum=bounds.MAX_POINTS
         )
     reward.update(_value_fields_read(reader, item, path, reward_type))
+    reward.update(_variable_read(reader, item, path, points_cost=reward.get("points_cost")))
     if "min_tier" in item:
         reward["min_tier"] = _tier_ref_read(reader, item["min_tier"], child(path, "min_tier"), tier_keys=tier_keys)
     if "stock" in item:
@@ -146,6 +151,19 @@ def _reward_read(reader: Reader, value: Any, path: str, *, tier_keys: list[str])
     if "active" in item and reader.boolean(item["active"], child(path, "active")) is False:
         reward["active"] = False
     return reward
+
+
+def _variable_read(reader: Reader, item: dict, path: str, *, points_cost: int | None) -> dict:
+    variable = "variable" in item and reader.boolean(item["variable"], child(path, "variable"))
+    out: dict[str, Any] = {"variable": True} if variable else {}
+    if "max_points" in item:
+        max_points = reader.integer(item["max_points"], child(path, "max_points"), minimum=1, maximum=bounds.MAX_POINTS)
+        if max_points is not None and not variable:
+            reader.problem(child(path, "max_points"), "only for a variable reward (variable: true)")
+        elif max_points is not None and points_cost and max_points < points_cost:
+            reader.problem(child(path, "max_points"), f"must be at least points_cost ({points_cost})")
+        out["max_points"] = max_points
+    return out
 
 
 def _tier_ref_read(reader: Reader, value: Any, path: str, *, tier_keys: list[str]) -> str | None:
@@ -191,7 +209,7 @@ def _referral_reward_read(reader: Reader, value: Any, path: str) -> dict | None:
     if reward_type == REFERRAL_POINTS:
         required, optional = ("points",), ()
     elif reward_type in REFERRAL_VOUCHER_TYPES:
-        required, optional = _type_fields(reward_type)
+        required, optional = _type_fields(reward_type, catalog=False)
         optional = (*optional, "min_subtotal", "code_expiry_days")
     else:
         required, optional = (), ("points", "value", "product_id", "min_subtotal", "code_expiry_days")

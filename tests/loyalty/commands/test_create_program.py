@@ -171,9 +171,11 @@ def test_unreadable_file_is_one_line(tmp_path, content, reason):
 
 
 @pytest.mark.django_db
-def test_from_the_command_line_a_bad_file_exits_non_zero(tmp_path, capsys):
+def test_from_the_command_line_a_bad_file_exits_non_zero(tmp_path, capsys, monkeypatch):
     # given a file with a problem
     path = write(tmp_path, changed(example(), locale="de"))
+    # (a real run closes the database connections at the end; the test's transaction must survive it)
+    monkeypatch.setattr("django.core.management.base.connections.close_all", lambda: None)
     # when the command runs as from a shell
     with pytest.raises(SystemExit) as caught:
         execute_from_command_line(["manage.py", "create_program", "--config", path])

@@ -73,6 +73,8 @@ def test_export_keeps_the_optional_extras(tmp_path):
         rewards_0__starts_at="2026-01-01T00:00:00Z",
         rewards_0__ends_at="2027-01-01T00:00:00Z",
         rewards_0__active=False,
+        rewards_0__variable=True,
+        rewards_0__max_points=5000,
         referrals={"enabled": False},
     )
     create(document, tmp_path)

@@ -180,6 +180,13 @@ CASES = [
         ["rewards[0].ends_at: must be later than starts_at"],
     ),
     ({"rewards_0__cost": 5}, ["rewards[0].cost: unknown key"]),
+    ({"rewards_2__variable": True}, ["rewards[2].variable: not allowed for reward type free_shipping"]),
+    ({"rewards_0__max_points": 5000}, ["rewards[0].max_points: only for a variable reward (variable: true)"]),
+    (
+        {"rewards_0__variable": True, "rewards_0__max_points": 100},
+        ["rewards[0].max_points: must be at least points_cost (500)"],
+    ),
+    ({"rewards_0__variable": 1}, ["rewards[0].variable: must be true or false"]),
     # Referrals
     ({"referrals__friend_reward": DELETE}, ["referrals.friend_reward: required when referrals are enabled"]),
     (

@@ -59,5 +59,12 @@ class TransactionOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def member_data(member: Member) -> dict:
-    return MemberOutputSerializer(member).data
+def member_with_program(member: Member, program) -> Member:
+    """Hand the member the request's program (loaded with the API key), so the answer does not query it again."""
+    if member.program_id == program.pk:
+        member.program = program
+    return member
+
+
+def member_data(member: Member, program) -> dict:
+    return MemberOutputSerializer(member_with_program(member, program)).data

@@ -22,7 +22,12 @@ from loyalty.api.fields import (
 from loyalty.api.pagination import NewestFirstCursorPagination
 from loyalty.api.schema import auth_errors, error_response, write_errors
 from loyalty.errors import NotFound, ValidationFailed
-from members.api.serializers import MemberOutputSerializer, TransactionOutputSerializer, member_data
+from members.api.serializers import (
+    MemberOutputSerializer,
+    TransactionOutputSerializer,
+    member_data,
+    member_with_program,
+)
 from members.selectors import member_get, transaction_list
 from members.services.adjustments import points_adjust
 from members.services.events import event_record
@@ -109,7 +114,7 @@ class MemberUpsertApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member, created = member_upsert(program=request.program, **serializer.validated_data)
-        return Response(member_data(member), status=_created_or_replayed(created))
+        return Response(member_data(member, request.program), status=_created_or_replayed(created))
 
 
 class MemberDetailApi(APIView):
@@ -129,7 +134,7 @@ class MemberDetailApi(APIView):
     def get(self, request, customer_id: str):
         customer_id = _path_id(customer_id, code="member_not_found", what="member")
         member = member_get(program=request.program, customer_id=customer_id)
-        return Response(member_data(member))
+        return Response(member_data(member, request.program))
 
 
 class MemberTransactionListApi(APIView):
@@ -276,7 +281,7 @@ class OrderRecordApi(APIView):
             "order_id": order.order_id,
             "points_awarded": order.points_awarded,
             "points_status": order.points_status,
-            "member": result.member,
+            "member": member_with_program(result.member, request.program),
         }
         return Response(self.OutputSerializer(answer).data, status=_created_or_replayed(result.created))
 
@@ -337,7 +342,7 @@ class OrderRefundCreateApi(APIView):
             "order": result.order,
             "amount": result.refund.amount,
             "points_reversed": result.refund.points_reversed,
-            "member": result.member,
+            "member": member_with_program(result.member, request.program),
         }
         return Response(self.OutputSerializer(answer).data, status=_created_or_replayed(result.created))
 
@@ -394,6 +399,6 @@ class EventRecordApi(APIView):
         answer = {
             "event_id": result.event.event_id,
             "points_awarded": result.event.points_awarded,
-            "member": result.member,
+            "member": member_with_program(result.member, request.program),
         }
         return Response(self.OutputSerializer(answer).data, status=_created_or_replayed(result.created))

@@ -1,0 +1,111 @@
+"""Pinned query counts: each call costs the same whatever the history length.
+
+Counts include the API key lookup (1 query). Member answers add the member (with its tier) and
+`member_next_tier` (1 query with tiers configured)."""
+
+from decimal import Decimal
+
+import pytest
+
+from loyalty.choices import RuleType
+from members.services.adjustments import points_adjust
+from members.services.orders import order_record
+from tests.factories import EarningRuleFactory, TierFactory
+from tests.members.api.conftest import post
+
+ORDER = {"order_id": "2001", "customer_id": "c-1", "subtotal": "10.00", "currency": "USD"}
+
+
+@pytest.fixture
+def configured(program):
+    """A program with rules and tiers, so every lookup the calls make has something to find."""
+    EarningRuleFactory(program=program, type=RuleType.SIGNUP, points=100)
+    EarningRuleFactory(program=program, type=RuleType.ORDER_THRESHOLD, points=10, min_subtotal=Decimal("5"))
+    TierFactory(program=program, key="bronze", threshold=Decimal("0"), position=1)
+    TierFactory(program=program, key="gold", threshold=Decimal("1000"), position=2)
+    return program
+
+
+def _history(program, member, length: int) -> None:
+    for n in range(length):
+        order_record(
+            program=program, order_id=f"h-{n}", customer_id=member.customer_id, subtotal=Decimal("1"), currency="USD"
+        )
+
+
+@pytest.mark.parametrize("history", [1, 50])
+def test_get_member_queries(api, configured, member, history, django_assert_num_queries):
+    # given a member with a short or a long history
+    _history(configured, member, history)
+
+    # when the member is fetched
+    with django_assert_num_queries(3):
+        response = api.get("/api/v1/members/c-1")
+
+    # then the same three queries answered (key, member + tier, next tier)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("history", [1, 50])
+def test_list_transactions_queries(api, configured, member, history, django_assert_num_queries):
+    # given a member with a short or a long history
+    _history(configured, member, history)
+
+    # when a page of the ledger is fetched
+    with django_assert_num_queries(3):
+        response = api.get("/api/v1/members/c-1/transactions?limit=20")
+
+    # then three queries answered (key, member, one page)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == min(history + 1, 20)
+
+
+@pytest.mark.parametrize("history", [1, 50])
+def test_post_order_for_an_existing_member_queries(api, configured, member, history, django_assert_num_queries):
+    # given a member with a short or a long history
+    _history(configured, member, history)
+
+    # when an order is recorded
+    with django_assert_num_queries(14):
+        response = post(api, "/api/v1/orders", ORDER)
+
+    # then the same number of queries answered
+    assert response.status_code == 201
+
+
+def test_post_order_for_a_new_member_queries(api, configured, django_assert_num_queries):
+    # given no member
+    # when an order with an email creates one
+    with django_assert_num_queries(26):
+        response = post(api, "/api/v1/orders", {**ORDER, "customer_id": "new", "email": "new@example.com"})
+
+    # then a fixed number of queries answered
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("history", [1, 50])
+def test_replayed_order_queries(api, configured, member, history, django_assert_num_queries):
+    # given a recorded order and a short or a long history
+    _history(configured, member, history)
+    post(api, "/api/v1/orders", ORDER)
+
+    # when it is sent again
+    with django_assert_num_queries(3):
+        response = post(api, "/api/v1/orders", ORDER)
+
+    # then three queries answered (key, order + member + tier, next tier)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("history", [1, 50])
+def test_adjustment_queries(api, configured, member, history, django_assert_num_queries):
+    # given a member with a short or a long history
+    for n in range(history):
+        points_adjust(member=member, points=1, reason=f"gift {n}")
+
+    # when an adjustment is made
+    with django_assert_num_queries(8):
+        response = post(api, "/api/v1/members/c-1/adjustments", {"points": 5, "reason": "gift"})
+
+    # then the same number of queries answered
+    assert response.status_code == 201

@@ -1,5 +1,7 @@
 """Pages of the site itself rather than of one program: the home page that explains the product."""
 
+from urllib.parse import urlsplit
+
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
@@ -18,13 +20,26 @@ def _served(path: str) -> bool:
     return True
 
 
+def _is_this_page(url: str, request) -> bool:
+    """A local demo's program file may name this site's root as its shop (on whatever port it runs)."""
+    parts = urlsplit(url)
+    local = parts.netloc in ("", request.get_host()) or parts.hostname in ("127.0.0.1", "localhost")
+    return local and parts.path in ("", "/")
+
+
+def _demo_shop_url(demo: Program, request) -> str | None:
+    """The shop named in the demo's program file, unless that is this very page; else the demo shop page."""
+    if demo.shop_url and not _is_this_page(demo.shop_url, request):
+        return demo.shop_url
+    return DEMO_SHOP_PATH if _served(DEMO_SHOP_PATH) else None
+
+
 def home(request):
     demo = Program.objects.filter(slug=DEMO_SLUG).only("name", "slug", "shop_url").first()
     portal_url = f"/p/{demo.slug}/" if demo else None
-    shop_url = (demo.shop_url or DEMO_SHOP_PATH) if demo else None
     context = {
         "demo": demo,
         "portal_url": portal_url if portal_url and _served(portal_url) else None,
-        "shop_url": shop_url if shop_url and (shop_url != DEMO_SHOP_PATH or _served(shop_url)) else None,
+        "shop_url": _demo_shop_url(demo, request) if demo else None,
     }
     return render(request, "home.html", context)

@@ -61,6 +61,18 @@ def test_home_links_the_demo_programs_own_shop_url(client):
 
 
 @pytest.mark.django_db
+@pytest.mark.urls(__name__)
+def test_home_never_calls_itself_the_demo_shop(client):
+    # given a demo program whose shop_url is this site's root
+    ProgramFactory(slug="demo", shop_url="http://127.0.0.1:8000/")
+    # when the home page is opened
+    html = client.get("/").content.decode()
+    # then the shop link goes to the demo shop page instead
+    assert 'href="http://127.0.0.1:8000/"' not in html
+    assert 'href="/demo/shop/"' in html
+
+
+@pytest.mark.django_db
 @pytest.mark.urls("tests.loyalty.views.bare_urls")
 def test_home_hides_demo_links_to_pages_the_site_does_not_serve(client):
     # given the demo program on a site that serves neither the portal nor the demo shop

@@ -20,8 +20,10 @@ from django.utils.functional import cached_property
 
 from loyalty.admin_base import MerchantScopedAdmin, ReadOnlyMixin
 from loyalty.errors import ApplicationError
+from loyalty.models import Tier
 from members.models import Member, Order, Transaction
 from members.services.adjustments import points_adjust
+from members.services.tiers import member_tier_assign
 from referrals.models import Referral
 from rewards.choices import FULFILLED_TYPES, FulfilmentStatus
 from rewards.models import Redemption, Voucher
@@ -106,6 +108,7 @@ class MemberAdmin(MerchantScopedAdmin):
         view = self.admin_site.admin_view
         return [
             path("<int:member_id>/adjust-points/", view(self.adjust_points_view), name="members_member_adjust_points"),
+            path("<int:member_id>/tier/", view(self.tier_assign_view), name="members_member_tier_assign"),
             path(
                 "<int:member_id>/vouchers/<int:voucher_id>/cancel/",
                 view(self.voucher_cancel_view),
@@ -153,7 +156,8 @@ class MemberAdmin(MerchantScopedAdmin):
             "referrals": Referral.objects.filter(Q(referrer=member) | Q(friend=member))
             .select_related("referrer", "friend")
             .order_by("-id")[:HISTORY_ROWS_SHOWN],
-            "adjust_form": PointsAdjustForm(),
+            "invite_only_tiers": list(Tier.objects.filter(program_id=member.program_id, invite_only=True)),
+            "can_assign_tier": user.has_perm("loyalty.assign_tier"),
             "fulfilment_statuses": FulfilmentForm.base_fields["fulfilment_status"].choices,
             "can_adjust_points": user.has_perm("loyalty.adjust_points"),
             "can_service_vouchers": user.has_perm("loyalty.service_vouchers"),
@@ -192,6 +196,28 @@ class MemberAdmin(MerchantScopedAdmin):
             return self._back_to(member)
         self.log_change(request, member, f"Adjusted points by {points:+d}: {reason}")
         messages.success(request, f"Points adjusted by {points:+d}. New balance: {row.balance_after}.")
+        return self._back_to(member)
+
+    def tier_assign_view(self, request, member_id):
+        """Put the member in an invite-only tier (kept until removed), or remove the hand-assigned tier."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        member = self._member_for_action(request, member_id, "loyalty.assign_tier")
+        tier_key = None if request.POST.get("tier_remove") else request.POST.get("tier_key") or None
+        if not tier_key and not request.POST.get("tier_remove"):
+            messages.error(request, "Tier not assigned: choose a tier.")
+            return self._back_to(member)
+        if tier_key and not Tier.objects.filter(program_id=member.program_id, key=tier_key, invite_only=True).exists():
+            messages.error(request, "Tier not assigned: choose one of the program's invite-only tiers.")
+            return self._back_to(member)
+        try:
+            member = member_tier_assign(member=member, tier_key=tier_key, acting_user=request.user)
+        except ApplicationError as error:
+            messages.error(request, f"Tier not changed: {error.message}")
+            return self._back_to(member)
+        change = f"Assigned tier {tier_key}" if tier_key else "Removed the assigned tier"
+        self.log_change(request, member, change)
+        messages.success(request, f"{change}. Tier now: {member.tier or '—'}.")
         return self._back_to(member)
 
     def voucher_cancel_view(self, request, member_id, voucher_id):

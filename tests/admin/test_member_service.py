@@ -9,6 +9,7 @@ from members.choices import TransactionKind
 from members.models import Member, Transaction
 from members.services.adjustments import points_adjust
 from tests.admin.conftest import client_of, member_of, staff_user
+from tests.factories import TierFactory
 
 
 def adjust(client, member, points, reason):
@@ -156,3 +157,38 @@ def test_the_full_ledger_link_lists_only_that_members_rows(shop_b):
     response = client.get(reverse("admin:members_transaction_changelist"), {"member__id__exact": member.pk})
     # then only that member's rows show
     assert [t.member_id for t in response.context["cl"].result_list] == [member.pk]
+
+
+def test_assigning_and_removing_an_invite_only_tier(shop_b):
+    # given an invite-only tier and a manager
+    merchant, program, member = shop_b
+    vip = TierFactory(program=program, key="vip", name="VIP", invite_only=True, threshold=None)
+    manager = staff_user(merchant, role=StaffRole.MANAGER)
+    client = client_of(manager)
+    url = reverse("admin:members_member_tier_assign", args=[member.pk])
+    # when the manager assigns it, then removes it
+    client.post(url, {"tier_key": "vip"})
+    member.refresh_from_db()
+    assigned = (member.tier, member.tier_locked)
+    client.post(url, {"tier_key": "vip", "tier_remove": "1"})
+    member.refresh_from_db()
+    # then the member was locked in VIP, recorded with the manager, and is back in the earned tier
+    assert assigned == (vip, True)
+    assert member.tier_changes.filter(to_tier=vip, acting_user=manager).exists()
+    assert (member.tier.key, member.tier_locked) == ("beta-gold", False)
+
+
+def test_a_tier_that_is_not_invite_only_cannot_be_assigned_and_support_may_not_assign(shop_b):
+    # given the entry tier (reached by threshold), a manager and support
+    merchant, _program, member = shop_b
+    manager = client_of(staff_user(merchant, role=StaffRole.MANAGER))
+    support = client_of(staff_user(merchant, role=StaffRole.SUPPORT))
+    url = reverse("admin:members_member_tier_assign", args=[member.pk])
+    # when the manager assigns the threshold tier by hand and support tries anything
+    response = manager.post(url, {"tier_key": "beta-gold"}, follow=True)
+    forbidden = support.post(url, {"tier_key": "beta-gold"})
+    # then both are refused and nothing changed
+    assert "choose one of the program&#x27;s invite-only tiers" in response.content.decode()
+    assert forbidden.status_code == 403
+    member.refresh_from_db()
+    assert member.tier_locked is False

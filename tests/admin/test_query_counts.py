@@ -9,7 +9,7 @@ from tests.admin.conftest import client_of, member_of, staff_user
 
 # session, user, membership, groups' permissions; then the page's own queries.
 MEMBER_LIST_QUERIES = 8
-MEMBER_PAGE_QUERIES = 11
+MEMBER_PAGE_QUERIES = 12
 
 
 def test_member_list_queries_do_not_grow_with_members(shop_b, django_assert_num_queries):

@@ -179,7 +179,8 @@ def _expiry_read(reader: Reader, value: Any, path: str) -> dict:
     section = reader.obj(
         value,
         path,
-        required=("policy", "days") if expires else ("policy",),
+        required=("policy",),
+        variant=(("days",) if expires else (), f"for policy {policy_value}"),
         optional=() if policy_value == ExpiryPolicy.NEVER else ("days", "warn_days_before")[expires:],
         elsewhere=never if policy_value == ExpiryPolicy.NEVER else None,
     )

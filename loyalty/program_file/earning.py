@@ -60,7 +60,12 @@ def _rule_read(reader: Reader, value: Any, path: str) -> dict:
         # The type is missing or wrong (reported below): judge only the keys no rule type knows.
         required, optional, elsewhere = (), TYPE_FIELDS, None
     item = reader.obj(
-        value, path, required=("key", "type", *required), optional=(*RULE_COMMON, *optional), elsewhere=elsewhere
+        value,
+        path,
+        required=("key", "type"),
+        variant=(required, f"for rule type {rule_type}"),
+        optional=(*RULE_COMMON, *optional),
+        elsewhere=elsewhere,
     )
     if item is None:
         return {}

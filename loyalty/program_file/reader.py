@@ -62,14 +62,23 @@ class Reader:
     # Containers -------------------------------------------------------------------------------------
 
     def obj(
-        self, value: Any, path: str, *, required: Iterable[str] = (), optional: Iterable[str] = (), elsewhere=None
+        self,
+        value: Any,
+        path: str,
+        *,
+        required: Iterable[str] = (),
+        optional: Iterable[str] = (),
+        elsewhere: dict[str, str] | None = None,
+        variant: tuple[Iterable[str], str] = ((), ""),
     ) -> dict | None:
-        """A JSON object with these keys. A `null` optional key counts as absent. Keys that are valid only
-        in another variant (`elsewhere`: key → reason) get that reason instead of "unknown key"."""
+        """A JSON object with these keys. A `null` optional key counts as absent. `variant` is (keys, why):
+        keys required by the variant at hand ("for rule type custom_event"). Keys that are valid only in
+        another variant (`elsewhere`: key → reason) get that reason instead of "unknown key"."""
         if not isinstance(value, dict):
             self.problem(path, "must be an object")
             return None
-        required, optional = tuple(required), tuple(optional)
+        variant_keys, why = tuple(variant[0]), variant[1]
+        required, optional = (*required, *variant_keys), tuple(optional)
         known = (*required, *optional)
         for key in value:
             if key in known:
@@ -82,7 +91,7 @@ class Reader:
             self.problem(child(path, str(key)), "unknown key" + (f" (did you mean {hint[0]}?)" if hint else ""))
         for key in required:
             if key not in value:
-                self.problem(child(path, key), "required")
+                self.problem(child(path, key), f"required {why}" if key in variant_keys and why else "required")
         return {key: item for key, item in value.items() if key in known and (key in required or item is not None)}
 
     def array(self, value: Any, path: str, *, max_items: int) -> list | None:

@@ -104,7 +104,8 @@ def _reward_read(reader: Reader, value: Any, path: str, *, tier_keys: list[str])
     item = reader.obj(
         value,
         path,
-        required=("key", "name", "type", "points_cost", *required),
+        required=("key", "name", "type", "points_cost"),
+        variant=(required, f"for reward type {reward_type}"),
         optional=(*REWARD_OPTIONAL, *optional),
         elsewhere=elsewhere,
     )
@@ -217,7 +218,14 @@ def _referral_reward_read(reader: Reader, value: Any, path: str) -> dict | None:
     if reward_type in choices:
         fields = ("points", "value", "product_id", "min_subtotal", "code_expiry_days")
         elsewhere = _elsewhere(reward_type, required, optional, kind="referral reward", fields=fields)
-    item = reader.obj(value, path, required=("type", *required), optional=optional, elsewhere=elsewhere)
+    item = reader.obj(
+        value,
+        path,
+        required=("type",),
+        variant=(required, f"for referral reward type {reward_type}"),
+        optional=optional,
+        elsewhere=elsewhere,
+    )
     if item is None:
         return None
     reward: dict[str, Any] = {}

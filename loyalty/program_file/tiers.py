@@ -35,7 +35,8 @@ def _level_read(reader: Reader, value: Any, path: str, *, metric: str | None) ->
     item = reader.obj(
         value,
         path,
-        required=("key", "name") if invite_only else ("key", "name", "threshold"),
+        required=("key", "name"),
+        variant=((), "") if invite_only else (("threshold",), "unless the tier is invite_only"),
         optional=("invite_only", "multiplier", "perks"),
         elsewhere={"threshold": "not allowed for an invite-only tier (it is only ever assigned by hand)"}
         if invite_only

@@ -171,6 +171,17 @@ def test_unreadable_file_is_one_line(tmp_path, content, reason):
 
 
 @pytest.mark.django_db
+def test_reads_the_program_file_from_stdin(monkeypatch):
+    # given the example on standard input
+    monkeypatch.setattr("sys.stdin", StringIO(EXAMPLE_PATH.read_text()))
+    # when the config is `-`
+    out, _err = create("-", "--json")
+    # then the program is created
+    assert json.loads(out)["slug"] == "acme"
+    assert Program.objects.filter(slug="acme").exists()
+
+
+@pytest.mark.django_db
 def test_from_the_command_line_a_bad_file_exits_non_zero(tmp_path, capsys, monkeypatch):
     # given a file with a problem
     path = write(tmp_path, changed(example(), locale="de"))

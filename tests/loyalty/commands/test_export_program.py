@@ -98,6 +98,19 @@ def test_export_prints_readable_utf8_json(tmp_path):
 
 
 @pytest.mark.django_db
+def test_export_of_a_program_edited_into_an_invalid_file_lists_the_problems(tmp_path):
+    # given a program whose sign-up rule was set to 0 points (as the admin could)
+    create(example(), tmp_path)
+    Program.objects.get(slug="acme").earning_rules.filter(key="signup").update(points=0)
+    err = StringIO()
+    # when it is exported
+    with pytest.raises(CommandError, match="cannot be written as a valid program file"):
+        call_command("export_program", "acme", stdout=StringIO(), stderr=err)
+    # then the problem is named by its path
+    assert err.getvalue().splitlines() == ["earning.rules[0].points: must be between 1 and 10000000"]
+
+
+@pytest.mark.django_db
 def test_export_of_an_unknown_slug_is_an_error():
     # given no program / when / then
     with pytest.raises(CommandError, match="no program with slug 'nope'"):

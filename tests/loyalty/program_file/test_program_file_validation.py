@@ -66,15 +66,21 @@ CASES = [
     ({"earning__rules_2__limit__period": "decade"}, [f"earning.rules[2].limit.period: must be one of {LIMIT_PERIODS}"]),
     ({"earning__rules_2__limit__count": 0}, ["earning.rules[2].limit.count: must be between 1 and 10000000"]),
     ({"earning__rules_2__limit": {"count": 3}}, ["earning.rules[2].limit.period: required"]),
-    ({"earning__rules_2__event": DELETE}, ["earning.rules[2].event: required"]),
+    ({"earning__rules_2__event": DELETE}, ["earning.rules[2].event: required for rule type custom_event"]),
     (
         {"earning__rules_2__event": "review posted"},
         ["earning.rules[2].event: must be an event name without spaces (like 'review_posted')"],
     ),
-    ({"earning__rules_4__min_subtotal": DELETE}, ["earning.rules[4].min_subtotal: required"]),
+    (
+        {"earning__rules_4__min_subtotal": DELETE},
+        ["earning.rules[4].min_subtotal: required for rule type order_threshold"],
+    ),
     ({"earning__rules_4__min_subtotal": 100}, [f"earning.rules[4].min_subtotal: {MONEY}"]),
     ({"earning__rules_5__multiplier": "0"}, ["earning.rules[5].multiplier: must be greater than 0 and at most 100"]),
-    ({"earning__rules_5__multiplier": DELETE}, ["earning.rules[5].multiplier: required"]),
+    (
+        {"earning__rules_5__multiplier": DELETE},
+        ["earning.rules[5].multiplier: required for rule type bonus_multiplier"],
+    ),
     ({"earning__rules_5__points": 10}, ["earning.rules[5].points: not allowed for rule type bonus_multiplier"]),
     ({"earning__rules_0__multiplier": "2"}, ["earning.rules[0].multiplier: not allowed for rule type signup"]),
     (
@@ -90,7 +96,10 @@ CASES = [
     ({"earning__rules_0__points": 0}, ["earning.rules[0].points: must be between 1 and 10000000"]),
     (
         {"earning__rules_1": {"key": "birthday", "type": "birthday", "pointz": 250}},
-        ["earning.rules[1].pointz: unknown key (did you mean points?)", "earning.rules[1].points: required"],
+        [
+            "earning.rules[1].pointz: unknown key (did you mean points?)",
+            "earning.rules[1].points: required for rule type birthday",
+        ],
     ),
     (
         {"earning__rules_1__key": "signup"},
@@ -105,7 +114,7 @@ CASES = [
     # Tiers
     ({"tiers__metric": "visits"}, ["tiers.metric: must be one of points_earned, spend, orders"]),
     ({"tiers__period": "forever"}, ["tiers.period: must be one of lifetime, calendar_year, rolling_12_months"]),
-    ({"tiers__levels_1__threshold": DELETE}, ["tiers.levels[1].threshold: required"]),
+    ({"tiers__levels_1__threshold": DELETE}, ["tiers.levels[1].threshold: required unless the tier is invite_only"]),
     ({"tiers__levels_1__threshold": -5}, ["tiers.levels[1].threshold: must be between 0 and 1000000000"]),
     ({"tiers__levels_1__threshold": "300"}, ["tiers.levels[1].threshold: must be a whole number"]),
     (
@@ -144,7 +153,7 @@ CASES = [
         ["tiers.levels[1].threshold: must have at most 2 decimal places"],
     ),
     # Expiry
-    ({"expiry": {"policy": "fixed"}}, ["expiry.days: required"]),
+    ({"expiry": {"policy": "fixed"}}, ["expiry.days: required for policy fixed"]),
     (
         {"expiry": {"policy": "never", "days": 30, "warn_days_before": 5}},
         ["expiry.days: not allowed with policy never", "expiry.warn_days_before: not allowed with policy never"],
@@ -156,10 +165,10 @@ CASES = [
     # Rewards
     ({"rewards": {}}, ["rewards: must be an array"]),
     ({"rewards_1__value": "150"}, ["rewards[1].value: must be greater than 0 and at most 100"]),
-    ({"rewards_0__value": DELETE}, ["rewards[0].value: required"]),
+    ({"rewards_0__value": DELETE}, ["rewards[0].value: required for reward type fixed_discount"]),
     ({"rewards_0__value": "5.001"}, ["rewards[0].value: must have at most 2 decimal places"]),
     ({"rewards_0__value": "0.00"}, ["rewards[0].value: must be greater than 0 and at most 1000000000"]),
-    ({"rewards_3__product_id": DELETE}, ["rewards[3].product_id: required"]),
+    ({"rewards_3__product_id": DELETE}, ["rewards[3].product_id: required for reward type free_product"]),
     ({"rewards_2__value": "5.00"}, ["rewards[2].value: not allowed for reward type free_shipping"]),
     ({"rewards_0__product_id": "SKU-1"}, ["rewards[0].product_id: not allowed for reward type fixed_discount"]),
     (
@@ -205,7 +214,10 @@ CASES = [
         {"referrals__friend_reward": {"type": "percent_discount", "value": "120"}},
         ["referrals.friend_reward.value: must be greater than 0 and at most 100"],
     ),
-    ({"referrals__friend_reward__value": DELETE}, ["referrals.friend_reward.value: required"]),
+    (
+        {"referrals__friend_reward__value": DELETE},
+        ["referrals.friend_reward.value: required for referral reward type fixed_discount"],
+    ),
     ({"referrals__qualifying_min_subtotal": "abc"}, [f"referrals.qualifying_min_subtotal: {MONEY}"]),
     ({"referrals__enabled": "true"}, ["referrals.enabled: must be true or false"]),
 ]
@@ -241,14 +253,14 @@ def test_every_problem_of_a_document_is_reported_at_once():
         [
             "currency: must be a 3-letter ISO 4217 code in capitals, like 'USD'",
             f"earning.rules[2].limit.period: must be one of {LIMIT_PERIODS}",
-            "tiers.levels[1].threshold: required",
-            "expiry.days: required",
+            "tiers.levels[1].threshold: required unless the tier is invite_only",
+            "expiry.days: required for policy inactivity",
             "rewards[1].value: must be greater than 0 and at most 100",
             "referrals.friend_reward: required when referrals are enabled",
         ]
     )
     assert caught.value.code == "invalid_program_file"
-    assert caught.value.fields["expiry.days"] == ["required"]
+    assert caught.value.fields["expiry.days"] == ["required for policy inactivity"]
     assert caught.value.message == "The program file has 6 problems."
 
 

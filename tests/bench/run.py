@@ -276,15 +276,20 @@ Orders written during the run: {written["orders"]:,}; `verify_ledger` found ever
 """
 
 
-def docs_write(text: str) -> None:
-    """Replace the order-ingestion section of docs/benchmarks.md, keeping every other section."""
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\n"
+def section_replace(document: str, text: str) -> str:
+    """`document` with its order-ingestion section replaced by `text` (appended if missing); every other
+    section is kept as it is."""
     pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: text + "\n", current, count=1)
+    if pattern.search(document):
+        updated = pattern.sub(lambda _m: text.rstrip("\n") + "\n\n", document, count=1)
     else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    DOCS.write_text(updated.rstrip("\n") + "\n")
+        updated = document.rstrip("\n") + "\n\n" + text
+    return updated.rstrip("\n") + "\n"
+
+
+def docs_write(text: str) -> None:
+    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
+    DOCS.write_text(section_replace(current, text))
     log(f"{DOCS.relative_to(ROOT)} updated")
 
 

@@ -31,9 +31,9 @@ from members.api.serializers import (
 from members.selectors import member_get, transaction_list
 from members.services.adjustments import points_adjust
 from members.services.events import event_record
-from members.services.members import member_upsert
-from members.services.orders import order_record
-from members.services.refunds import refund_record
+from referrals.api.serializers import StorefrontSignalsInput
+from referrals.services.flows import member_join, order_paid, order_refunded
+from referrals.services.signals import signals_pop
 
 CUSTOMER_ID = OpenApiParameter("customer_id", str, OpenApiParameter.PATH, description="The shop's customer id.")
 ORDER_ID = OpenApiParameter("order_id", str, OpenApiParameter.PATH, description="The shop's order id.")
@@ -83,7 +83,7 @@ def _created_or_replayed(created: bool) -> int:
 
 
 class MemberUpsertApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StorefrontSignalsInput):
         customer_id = IdField()
         email = serializers.EmailField(max_length=254)
         first_name = StrictCharField(max_length=150, required=False, allow_blank=True)
@@ -113,7 +113,9 @@ class MemberUpsertApi(APIView):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        member, created = member_upsert(program=request.program, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        signals = signals_pop(data)
+        member, created = member_join(program=request.program, signals=signals, **data)
         return Response(member_data(member, request.program), status=_created_or_replayed(created))
 
 
@@ -220,7 +222,7 @@ class MemberAdjustmentCreateApi(APIView):
 
 
 class OrderRecordApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StorefrontSignalsInput):
         order_id = IdField()
         customer_id = IdField()
         email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
@@ -275,7 +277,9 @@ class OrderRecordApi(APIView):
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = order_record(program=request.program, **serializer.validated_data)
+        data = dict(serializer.validated_data)
+        signals = signals_pop(data)
+        result = order_paid(program=request.program, signals=signals, **data)
         order = result.order
         answer = {
             "order_id": order.order_id,
@@ -336,7 +340,7 @@ class OrderRefundCreateApi(APIView):
         order_id = _path_id(order_id, code="order_not_found", what="order")
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = refund_record(program=request.program, order_id=order_id, **serializer.validated_data)
+        result = order_refunded(program=request.program, order_id=order_id, **serializer.validated_data)
         answer = {
             "refund_id": result.refund.refund_id,
             "order": result.order,

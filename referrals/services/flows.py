@@ -41,7 +41,7 @@ def member_join(
         at=at,
     )
     member_signals_record(member=member, signals=signals)
-    if created or referral_code:
+    if program.referrals_enabled and (created or referral_code):
         referral_attach(friend=member, referral_code=referral_code or "", signals=signals, at=at)
     return member, created
 
@@ -72,13 +72,13 @@ def order_paid(
         referral_code=referral_code,
         items=items,
     )
-    order = result.order
-    member_signals_record(member=result.member, signals=signals)
-    if referral_code or order.referral_code or result.member.referred_by_id is None:
-        referral_attach(
-            friend=result.member, referral_code=referral_code or order.referral_code, signals=signals, order=order
-        )
-    referral_qualify(order=order)
+    order, member = result.order, result.member
+    member_signals_record(member=member, signals=signals)
+    if program.referrals_enabled and member.referred_by_id is None:
+        # Not attributed yet: the order's code, or a claim the buyer made on the landing page.
+        referral_attach(friend=member, referral_code=referral_code or order.referral_code, signals=signals, order=order)
+    if member.referred_by_id is not None:
+        referral_qualify(order=order)
     return result
 
 
@@ -86,5 +86,6 @@ def order_refunded(*, program: Program, order_id: str, refund_id: str, amount: D
     """`refund_record`, then: a refund of a referral's qualifying order inside the pending window cancels the
     referrer's reward."""
     result = refund_record(program=program, order_id=order_id, refund_id=refund_id, amount=amount)
-    referral_cancel_for_refund(order=result.order)
+    if result.member.referred_by_id is not None:
+        referral_cancel_for_refund(order=result.order)
     return result

@@ -51,3 +51,16 @@ def signals_shared(*, referrer: Member, friend: Member | None, signals: Signals)
     for kind, value_hash in friend_hashes:
         matches |= Q(kind=kind, value_hash=value_hash)
     return set(MemberSignal.objects.filter(matches, member=referrer).values_list("kind", flat=True))
+
+
+SIGNAL_FIELDS = ("ip_address", "device_fingerprint", "shipping_address")
+
+
+def signals_pop(data: dict) -> Signals:
+    """Take the storefront's optional signals out of validated API input (the rest goes to the service)."""
+    values = {name: data.pop(name) for name in SIGNAL_FIELDS if data.get(name) is not None}
+    if "ip_address" in values and not values["ip_address"]:
+        values["ip_address"] = None
+    for name in SIGNAL_FIELDS:
+        data.pop(name, None)
+    return Signals(**values)

@@ -48,6 +48,7 @@ def voucher_get(*, program: Program, code: str) -> Voucher:
         )
     if voucher is None:
         raise NotFound("No such code in this program.", code="voucher_not_found")
+    voucher.member.program = program  # the caller's program already: no query for it when the member is answered
     return voucher
 
 

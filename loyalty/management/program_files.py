@@ -44,6 +44,8 @@ def program_file_load(path: str) -> Any:
         ) from None
     except ValueError as exc:
         raise ProgramFileUnreadable(f"{path}: invalid JSON: {exc}") from None
+    except RecursionError:
+        raise ProgramFileUnreadable(f"{path}: invalid JSON: nested too deeply") from None
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:

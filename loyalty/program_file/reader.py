@@ -9,12 +9,14 @@ import difflib
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+# Far enough for any campaign; also keeps clear of year 1 and 9999, where a UTC shift overflows.
+MIN_YEAR, MAX_YEAR = 1970, 2100
 DECIMAL_PATTERN = re.compile(r"^-?\d+(\.\d+)?$")
 _url_validator = URLValidator(schemes=["http", "https"])
 
@@ -130,6 +132,9 @@ class Reader:
         if not value.strip():
             self.problem(path, "must not be blank")
             return None
+        if "\x00" in value:
+            self.problem(path, "must not contain NUL characters")
+            return None
         if len(value) > max_length:
             self.problem(path, f"must be at most {max_length} characters")
             return None
@@ -182,18 +187,15 @@ class Reader:
         if not isinstance(value, str) or not DECIMAL_PATTERN.fullmatch(value):
             self.problem(path, f"must be a decimal number written as a string, like {example}")
             return None
-        try:
-            number = Decimal(value)
-        except InvalidOperation:  # pragma: no cover - the pattern already rules this out
-            self.problem(path, f"must be a decimal number written as a string, like {example}")
-            return None
-        if -number.as_tuple().exponent > places and number != number.quantize(Decimal(1).scaleb(-places)):
-            self.problem(path, f"must have at most {places} decimal places")
-            return None
+        number = Decimal(value)  # cannot fail: the pattern admits only plain decimals
         too_low = number <= minimum if above_minimum else number < minimum
         if too_low or number > maximum:
             low = f"greater than {decimal_plain(minimum)}" if above_minimum else f"at least {decimal_plain(minimum)}"
             self.problem(path, f"must be {low} and at most {decimal_plain(maximum)}")
+            return None
+        # Checked after the range, so the number is small enough to quantize; "1.50" is fine with 1 place.
+        if number != number.quantize(Decimal(1).scaleb(-places)):
+            self.problem(path, f"must have at most {places} decimal places")
             return None
         return decimal_money(number) if money else decimal_plain(number)
 
@@ -210,6 +212,9 @@ class Reader:
             return None
         if parsed.tzinfo is None:
             self.problem(path, hint)
+            return None
+        if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+            self.problem(path, f"must be between the years {MIN_YEAR} and {MAX_YEAR}")
             return None
         return datetime_canonical(parsed)
 

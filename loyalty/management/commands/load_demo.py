@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from loyalty.errors import ApplicationError
 from loyalty.management.demo import demo_history_create, widget_digest
 from loyalty.management.program_files import (
     ProgramFileUnreadable,
@@ -59,20 +60,21 @@ class Command(BaseCommand):
             with transaction.atomic():
                 created = program_file_create(document)
                 members = demo_history_create(program=created.program)
+                credentials = _credentials(created, members)
+                # Written inside the transaction: if the file cannot be written, nothing is loaded and a
+                # rerun tries again (the API key could never be shown again otherwise).
+                _write_private(Path(credentials_file), json.dumps(credentials, indent=2, ensure_ascii=False) + "\n")
         except ProgramFileInvalid as exc:
             for line in exc.problems:
                 self.stderr.write(line)
             raise CommandError(f"{config}: the demo program file is invalid; nothing was loaded") from None
+        except ApplicationError as exc:
+            raise CommandError(
+                f"the demo history could not be played ({exc.code}: {exc.message}); nothing was loaded"
+            ) from None
+        except OSError as exc:
+            raise CommandError(f"{credentials_file}: cannot be written ({exc.strerror}); nothing was loaded") from None
         program = created.program
-        credentials = {
-            **asdict(program_credentials(created)),
-            "portal_url": f"{settings.SITE_URL}/p/{program.slug}/",
-            "admin_url": f"{settings.SITE_URL}/admin/",
-            "widget_customers": {
-                member.customer_id: widget_digest(program=program, customer_id=member.customer_id) for member in members
-            },
-        }
-        _write_private(Path(credentials_file), json.dumps(credentials, indent=2, ensure_ascii=False) + "\n")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded demo program {program.name!r} (slug {program.slug}) with {len(members)} members."
@@ -81,6 +83,18 @@ class Command(BaseCommand):
         self.stdout.write(f"Portal: {credentials['portal_url']}")
         self.stdout.write(f"API key, public key, secrets and widget digests: {credentials_file}")
         self.stdout.write(admin_line)
+
+
+def _credentials(created, members) -> dict:
+    program = created.program
+    return {
+        **asdict(program_credentials(created)),
+        "portal_url": f"{settings.SITE_URL}/p/{program.slug}/",
+        "admin_url": f"{settings.SITE_URL}/admin/",
+        "widget_customers": {
+            member.customer_id: widget_digest(program=program, customer_id=member.customer_id) for member in members
+        },
+    }
 
 
 def _demo_admin_ensure() -> str:

@@ -156,8 +156,9 @@ def test_a_failure_after_validation_rolls_everything_back(monkeypatch):
         ('{"slug": "a", "slug": "b"}', "invalid JSON: key 'slug' appears twice in one object"),
         ('{"points": NaN}', "invalid JSON: NaN is not a number in JSON"),
         ("", "invalid JSON at line 1 column 1: Expecting value"),
+        ("[" * 100_000 + "]" * 100_000, "invalid JSON: nested too deeply"),
     ],
-    ids=["missing", "syntax", "duplicate-key", "nan", "empty"],
+    ids=["missing", "syntax", "duplicate-key", "nan", "empty", "too-deep"],
 )
 def test_unreadable_file_is_one_line(tmp_path, content, reason):
     # given a path that does not hold one valid JSON document

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from loyalty.management.demo import DEMO_MEMBERS
 from loyalty.models import ApiKey, Program, hash_api_key
@@ -66,6 +67,19 @@ def test_writes_working_credentials_readable_by_the_owner_only(tmp_path, setting
     assert ApiKey.objects.filter(program=program, key_hash=hash_api_key(credentials["api_key"])).exists()
     assert set(credentials["widget_customers"]) == set(program.members.values_list("customer_id", flat=True))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.django_db
+def test_nothing_is_loaded_when_the_credentials_cannot_be_written(tmp_path, settings):
+    # given a credentials path inside a file (so it cannot be created)
+    settings.DEBUG = False
+    (tmp_path / "blocker").write_text("")
+    before = snapshot()
+    # when the demo is loaded
+    with pytest.raises(CommandError, match="cannot be written"):
+        call_command("load_demo", "--credentials-file", str(tmp_path / "blocker" / "demo.json"), stdout=StringIO())
+    # then nothing was loaded, so a rerun can still show the API key
+    assert snapshot() == before
 
 
 @pytest.mark.django_db

@@ -25,6 +25,7 @@ CASES = [
     ({"currencies": "USD"}, ["currencies: unknown key (did you mean currency?)"]),
     ({"name": ""}, ["name: must not be blank"]),
     ({"name": 42}, ["name: must be a string"]),
+    ({"name": "Acme\x00"}, ["name: must not contain NUL characters"]),
     ({"name": "x" * 201}, ["name: must be at most 200 characters"]),
     ({"slug": "Acme Rewards"}, ["slug: must be lowercase letters, digits and single hyphens (like 'acme-rewards')"]),
     ({"slug": "acme--rewards"}, ["slug: must be lowercase letters, digits and single hyphens (like 'acme-rewards')"]),
@@ -55,6 +56,10 @@ CASES = [
     (
         {"earning__points_per_currency_unit": "1.12345"},
         ["earning.points_per_currency_unit: must have at most 4 decimal places"],
+    ),
+    (
+        {"earning__points_per_currency_unit": "9" * 60 + ".5"},
+        ["earning.points_per_currency_unit: must be at least 0 and at most 1000"],
     ),
     (
         {"earning__points_per_currency_unit": "-1"},
@@ -90,6 +95,10 @@ CASES = [
     ({"earning__rules_5__ends_at": "2026-12-01T00:00:00Z"}, ["earning.rules[5].ends_at: must be later than starts_at"]),
     ({"earning__rules_5__starts_at": "2026-12-01T00:00:00"}, [f"earning.rules[5].starts_at: {DATETIME}"]),
     ({"earning__rules_5__starts_at": "1st of December"}, [f"earning.rules[5].starts_at: {DATETIME}"]),
+    (
+        {"earning__rules_5__starts_at": "0001-01-01T00:00:00+01:00"},
+        ["earning.rules[5].starts_at: must be between the years 1970 and 2100"],
+    ),
     ({"earning__rules_0__type": "referral"}, [f"earning.rules[0].type: must be one of {RULE_TYPES}"]),
     ({"earning__rules_0__type": DELETE}, ["earning.rules[0].type: required"]),
     ({"earning__rules_0__points": True}, ["earning.rules[0].points: must be a whole number"]),

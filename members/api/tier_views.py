@@ -49,4 +49,4 @@ class MemberTierAssignApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = member_tier_assign(member=member, tier_key=serializer.validated_data["tier"], acting_user=None)
-        return Response(member_data(member))
+        return Response(member_data(member, request.program))

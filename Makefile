@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
+# Links printed by load_demo and put in emails point at the port `make run` serves on.
+run demo: export SITE_URL ?= http://127.0.0.1:$(PORT)
+
 # load_demo creates the demo program from demo/program.json once; later runs leave it as it is.
 demo: migrate
 	$(BIN)/python manage.py load_demo

@@ -43,7 +43,7 @@ def test_an_unexpected_error_is_a_json_500_and_logged(api, program, monkeypatch,
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views, "member_upsert", broken)
+    monkeypatch.setattr(views, "member_join", broken)
 
     # when the API calls it
     response = api.post("/api/v1/members", {"customer_id": "c-1", "email": "a@example.com"}, format="json")

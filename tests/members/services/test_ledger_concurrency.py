@@ -2,19 +2,22 @@
 
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from loyalty.choices import RuleType
 from loyalty.errors import InsufficientPoints, ValidationFailed
-from members.choices import TransactionKind
+from members.choices import TransactionKind, TransactionStatus
 from members.models import Event, Member, Order, Refund, Transaction
 from members.services.adjustments import points_adjust
 from members.services.events import event_record
 from members.services.members import member_upsert
 from members.services.orders import order_record
+from members.services.pending import activate_pending_points
 from members.services.refunds import refund_record
 from tests.conftest import postgres_only
 from tests.factories import EarningRuleFactory, ProgramFactory
@@ -167,4 +170,33 @@ def test_concurrent_partial_refunds_reverse_exactly_the_award(assert_ledger_clea
     order = Order.objects.get()
     assert (order.refunded_amount, order.points_reversed) == (Decimal("90.00"), 90)
     assert Member.objects.get().points_balance == 10
+    assert_ledger_clean()
+
+
+def test_activation_racing_a_full_refund_leaves_nothing(assert_ledger_clean):
+    # given 5 pending orders of 100 points each, due now
+    program = ProgramFactory(pending_days=14)
+    placed_at = timezone.now() - timedelta(days=13)
+    for i in range(5):
+        order_record(
+            program=program,
+            order_id=f"o{i}",
+            customer_id=f"c{i}",
+            email=f"c{i}@example.com",
+            subtotal=Decimal("100.00"),
+            currency="USD",
+            placed_at=placed_at,
+        )
+
+    def refund(i):
+        return lambda: refund_record(program=program, order_id=f"o{i}", refund_id=f"r{i}", amount=Decimal("100.00"))
+
+    # when the activation job runs while every order is refunded in full
+    results = run_together(
+        [lambda: activate_pending_points(timezone.now() + timedelta(days=2))] + [refund(i) for i in range(5)]
+    )
+    # then whichever came first, every member ends with nothing, spendable or pending
+    assert _errors(results) == []
+    assert set(Member.objects.values_list("points_balance", "pending_points")) == {(0, 0)}
+    assert not Transaction.objects.filter(status=TransactionStatus.PENDING).exists()
     assert_ledger_clean()

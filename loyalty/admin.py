@@ -19,7 +19,7 @@ from loyalty.admin_base import (
     ScopedTabularInline,
     SuperuserOnlyAdmin,
 )
-from loyalty.admin_forms import BonusCampaignForm, EarningRuleForm, ProgramForm, TierForm
+from loyalty.admin_forms import BonusCampaignForm, EarningRuleForm, ProgramForm, RewardForm, TierForm
 from loyalty.choices import RuleType
 from loyalty.models import ApiKey, EarningRule, Merchant, MerchantMembership, Program, Tier
 from loyalty.services.api_keys import api_key_issue, api_key_revoke
@@ -81,10 +81,12 @@ class TierInline(ScopedTabularInline):
 
 class RewardInline(ScopedStackedInline):
     model = Reward
+    form = RewardForm
     extra = 0
     fields = [
         ("key", "name", "type", "active"),
         ("points_cost", "value", "product_id"),
+        ("variable", "max_points"),
         ("min_tier", "stock", "limit_per_member", "min_subtotal"),
         ("starts_at", "ends_at", "code_expiry_days", "position"),
         "description",

@@ -12,8 +12,10 @@ from loyalty.choices import RuleType
 from loyalty.models import EarningRule, Program, Tier
 from loyalty.program_file import bounds
 from loyalty.program_file.earning import _rule_read
-from loyalty.program_file.reader import Reader, decimal_plain
+from loyalty.program_file.reader import Reader, decimal_money, decimal_plain
+from loyalty.program_file.rewards import _reward_read, referrals_read
 from loyalty.program_file.tiers import _level_read
+from rewards.models import Reward
 
 ColorInput = forms.TextInput(attrs={"type": "color", "class": "vColorField"})
 
@@ -28,14 +30,15 @@ def program_file_value(value):
 
 
 def program_file_errors(read: Callable[[Reader, dict, str], object], item: dict) -> dict[str | None, list[str]]:
-    """Run a program file reader on one item; its problems ("threshold: must be …") by field name."""
+    """Run a program file reader on one item: its problem lines ("threshold: must be …"), keyed by the
+    top-level field they are about (None for the item as a whole)."""
     reader = Reader()
     read(reader, item, "")
     errors: dict[str | None, list[str]] = {}
     for line in reader.problems:
-        path, separator, message = line.partition(": ")
+        path, separator, _message = line.partition(": ")
         field = path.split(".")[0].split("[")[0] if separator else None
-        errors.setdefault(field, []).append(message if separator else line)
+        errors.setdefault(field, []).append(line)
     return errors
 
 
@@ -60,9 +63,9 @@ class ProgramFileCheckedForm(forms.ModelForm):
         if self.errors:
             return data
         item = {key: program_file_value(value) for key, value in self.program_file_item(data).items()}
-        for field, messages in program_file_errors(self.program_file_read, item).items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, f"{field}: {message}" if field else message)
+        for field, lines in program_file_errors(self.program_file_read, item).items():
+            for line in lines:
+                self.add_error(field if field in self.fields else None, line)
         return data
 
 
@@ -154,6 +157,36 @@ class TierForm(ProgramFileCheckedForm):
         return super().save(commit)
 
 
+class RewardForm(ProgramFileCheckedForm):
+    class Meta:
+        model = Reward
+        fields = [
+            "key", "name", "type", "active", "points_cost", "value", "product_id", "variable", "max_points",
+            "min_tier", "stock", "limit_per_member", "min_subtotal", "starts_at", "ends_at", "code_expiry_days",
+            "position", "description", "image_url",
+        ]  # fmt: skip
+
+    def program_file_item(self, data: dict) -> dict:
+        item = {name: data.get(name) for name in ("key", "name", "type", "points_cost")}
+        item["active"] = data.get("active", True)
+        for name in (
+            "description", "image_url", "value", "product_id", "max_points", "stock", "limit_per_member",
+            "min_subtotal", "code_expiry_days", "starts_at", "ends_at",
+        ):  # fmt: skip
+            if data.get(name) not in (None, ""):
+                item[name] = data[name]
+        if data.get("variable"):
+            item["variable"] = True
+        if data.get("min_tier"):
+            item["min_tier"] = data["min_tier"].key
+        return item
+
+    def program_file_read(self, reader, item, path):
+        program_id = self.instance.program_id
+        tier_keys = list(Tier.objects.filter(program_id=program_id).values_list("key", flat=True)) if program_id else []
+        _reward_read(reader, item, path, tier_keys=tier_keys)
+
+
 class OriginsField(forms.CharField):
     """The allowed storefront origins, one per line (`https://shop.example.com`)."""
 
@@ -236,4 +269,27 @@ class ProgramForm(forms.ModelForm):
         for line in reader.problems:
             field, _separator, _message = line.partition(": ")
             self.add_error(field, line)
+        self._check_referral_offer(data)
         return data
+
+    # The program file's `referrals` section ↔ the program's referral fields.
+    REFERRAL_FIELDS = {
+        "enabled": "referrals_enabled",
+        "qualifying_min_subtotal": "referral_qualifying_min_subtotal",
+        "referrer_reward": "referrer_reward",
+        "friend_reward": "friend_reward",
+    }
+
+    def _check_referral_offer(self, data: dict) -> None:
+        if not set(self.REFERRAL_FIELDS.values()) <= set(self.fields):
+            return
+        section = {"enabled": bool(data.get("referrals_enabled"))}
+        if data.get("referral_qualifying_min_subtotal") is not None:
+            section["qualifying_min_subtotal"] = decimal_money(data["referral_qualifying_min_subtotal"])
+        for side in ("referrer_reward", "friend_reward"):
+            if data.get(side):
+                section[side] = data[side]
+        for key, lines in program_file_errors(referrals_read, section).items():
+            field = self.REFERRAL_FIELDS.get(key)
+            for line in lines:
+                self.add_error(field if field in self.fields else None, line)

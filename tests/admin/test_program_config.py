@@ -202,3 +202,39 @@ def test_only_owners_manage_credentials_and_only_their_own(shop_a, shop_b):
     assert program_a.webhook_secret == old_secret
     assert key_a.revoked_at is None
     assert ApiKey.objects.filter(program=program_b).count() == 1
+
+
+def test_a_reward_is_checked_by_the_program_files_catalog_rules(shop_b):
+    # given the owner on the program page
+    merchant, program, _member = shop_b
+    client = client_of(staff_user(merchant))
+    url = reverse("admin:loyalty_program_change", args=[program.pk])
+    data = form_data(client.get(url))
+    # when they make the fixed discount reward a free product without a product id
+    data["rewards-0-type"] = "free_product"
+    response = client.post(url, data)
+    # then the program file's messages say what is wrong
+    formset = next(f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == "rewards")
+    errors = str(formset.forms[0].errors)
+    assert "product_id: required" in errors
+    assert "value: not allowed for reward type free_product" in errors
+
+
+def test_the_referral_offer_is_checked_by_the_program_files_rules(shop_b):
+    # given the owner on the program page
+    merchant, program, _member = shop_b
+    client = client_of(staff_user(merchant))
+    url = reverse("admin:loyalty_program_change", args=[program.pk])
+    data = form_data(client.get(url))
+    # when they enable referrals with points given as text and no friend reward
+    data.update({"referrals_enabled": "on", "referrer_reward": '{"type": "points", "points": "500"}'})
+    response = client.post(url, data)
+    # then each side says what is wrong, and a valid offer then saves
+    errors = response.context["adminform"].form.errors
+    assert errors["referrer_reward"] == ["referrer_reward.points: must be a whole number"]
+    assert errors["friend_reward"] == ["friend_reward: required when referrals are enabled"]
+    data["referrer_reward"] = '{"type": "points", "points": 500}'
+    data["friend_reward"] = '{"type": "fixed_discount", "value": "10.00"}'
+    assert client.post(url, data).status_code == 302
+    program.refresh_from_db()
+    assert (program.referrals_enabled, program.friend_reward["value"]) == (True, "10.00")

@@ -34,14 +34,17 @@ CHUNK_SIZE = 50_000
 UPGRADE_BATCH = 500
 
 
-def tiers_recalculate(*, as_of: datetime, chunk_size: int = CHUNK_SIZE) -> int:
-    """Re-tier every member (except manual tiers) of every program on their activity in the period
-    ending at `as_of`: up or down, reason `recalculated`. Returns the number of members moved;
+def tiers_recalculate(*, as_of: datetime, chunk_size: int = CHUNK_SIZE, program_ids: list[int] | None = None) -> int:
+    """Re-tier every member (except manual tiers) of every program (or of `program_ids`) on their activity
+    in the period ending at `as_of`: up or down, reason `recalculated`. Returns the number of members moved;
     a second run for the same `as_of` moves nobody."""
     if as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=UTC)
     moved = chunks = 0
-    for program in Program.objects.filter(tiers__isnull=False).distinct().order_by("pk"):
+    programs = Program.objects.filter(tiers__isnull=False).distinct().order_by("pk")
+    if program_ids is not None:
+        programs = programs.filter(pk__in=program_ids)
+    for program in programs:
         tiers = tiers_by_rank(program_id=program.pk)
         window = tier_window(program=program, at=as_of)
         after = 0

@@ -86,8 +86,8 @@ def test_a_code_without_expiry_days_never_expires(program):
 
 def _refusal_cases(program):
     now = timezone.now()
-    gold = TierFactory(program=program, key="gold", position=5)
-    green = TierFactory(program=program, key="green", position=1)
+    gold = TierFactory(program=program, key="gold", position=5, threshold=1000)
+    green = TierFactory(program=program, key="green", position=1, threshold=500)
     return {
         "insufficient_points": (member_with_points(program, 499), RewardFactory(program=program, points_cost=500)),
         "out_of_stock": (member_with_points(program, 1000), RewardFactory(program=program, stock=0)),

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from members.services.pending import activate_pending_points
 from members.services.tier_recalculation import tiers_recalculate
+from rewards.services.vouchers import voucher_expire_due
 
 
 class JobNotImplemented(Exception):
@@ -26,8 +27,10 @@ JOB_NAMES = (
     "send_expiry_warnings",
     "award_birthdays",
     "recalculate_tiers",
+    "expire_vouchers",
 )
 
 JOBS: dict[str, Callable[[datetime], int]] = {name: _not_implemented(name) for name in JOB_NAMES}
 JOBS["activate_pending_points"] = activate_pending_points
 JOBS["recalculate_tiers"] = lambda as_of: tiers_recalculate(as_of=as_of)
+JOBS["expire_vouchers"] = voucher_expire_due

@@ -159,6 +159,7 @@ CELERY_BEAT_SCHEDULE = {
         ("send_expiry_warnings", 60 * 60 * 24),
         ("award_birthdays", 60 * 60 * 24),
         ("recalculate_tiers", 60 * 60 * 24),
+        ("expire_vouchers", 60 * 60),
     ]
 }
 

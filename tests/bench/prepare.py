@@ -4,12 +4,17 @@ database, `tests.bench.settings`):
     python -m tests.bench.prepare setup --customers N   # baseline table, program, API key, member pool
     python -m tests.bench.prepare queries               # SQL queries per order call, existing + new member
     python -m tests.bench.prepare count                 # orders and baseline rows written
+    python -m tests.bench.prepare profile --out FILE    # in-process cost of one order vs one baseline insert
 
 Each prints one JSON object on its last line."""
 
 import argparse
+import cProfile
+import io
 import json
 import os
+import pstats
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -117,6 +122,66 @@ def order_queries() -> dict:
     }
 
 
+def _timed_posts(client: Client, path: str, bodies: list[dict], *, api_key: str) -> tuple[float, float]:
+    """Wall and SQL milliseconds per call, for the same calls through the whole Django stack in this process."""
+    sql_seconds = 0.0
+
+    def timed(execute, sql, params, many, context):
+        nonlocal sql_seconds
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            sql_seconds += time.perf_counter() - start
+
+    start = time.perf_counter()
+    with connection.execute_wrapper(timed):
+        for body in bodies:
+            response = client.post(path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {api_key}")
+            assert response.status_code in (200, 201), response.content
+    wall = time.perf_counter() - start
+    return wall / len(bodies) * 1000, sql_seconds / len(bodies) * 1000
+
+
+def _bodies(prefix: str, count: int) -> list[dict]:
+    return [
+        {
+            "order_id": f"{prefix}-{n}",
+            "customer_id": CUSTOMER_ID.format(n % 100),
+            "email": f"c{n % 100}@example.com",
+            "subtotal": "42.50",
+            "currency": "USD",
+        }
+        for n in range(count)
+    ]
+
+
+def order_profile(*, calls: int, out: str) -> dict:
+    """Where the time of an order goes, single-threaded with no load generator: wall vs SQL time per call for
+    the order API and the one-row-insert baseline, and a cProfile of the order calls written to `out`."""
+    program = Program.objects.get(slug=SLUG)
+    _key, raw_key = api_key_issue(program=program, name="bench-profile")
+    client = Client(HTTP_HOST="127.0.0.1")
+    stamp = timezone.now().strftime("%H%M%S%f")
+    _timed_posts(client, "/api/v1/orders", _bodies(f"warm-{stamp}", 20), api_key=raw_key)
+    order_ms, order_sql_ms = _timed_posts(client, "/api/v1/orders", _bodies(f"time-{stamp}", calls), api_key=raw_key)
+    insert_ms, insert_sql_ms = _timed_posts(client, "/bench/insert", _bodies(f"ins-{stamp}", calls), api_key=raw_key)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    _timed_posts(client, "/api/v1/orders", _bodies(f"prof-{stamp}", calls), api_key=raw_key)
+    profiler.disable()
+    report = io.StringIO()
+    pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(60)
+    with open(out, "w") as handle:
+        handle.write(report.getvalue())
+    return {
+        "order_ms": round(order_ms, 2),
+        "order_sql_ms": round(order_sql_ms, 2),
+        "insert_ms": round(insert_ms, 2),
+        "insert_sql_ms": round(insert_sql_ms, 2),
+    }
+
+
 def rows_written() -> dict:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {BENCH_TABLE}")
@@ -126,13 +191,17 @@ def rows_written() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("step", choices=["setup", "queries", "count"])
+    parser.add_argument("step", choices=["setup", "queries", "count", "profile"])
     parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--out", default="order-profile.txt")
     args = parser.parse_args()
     if args.step == "setup":
         result = bench_setup(customers=args.customers)
     elif args.step == "queries":
         result = order_queries()
+    elif args.step == "profile":
+        result = order_profile(calls=args.calls, out=args.out)
     else:
         result = rows_written()
     print(json.dumps(result))

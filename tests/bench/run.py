@@ -60,6 +60,7 @@ class Load:
     workers: int
     customers: int
     new_share: float
+    profile_calls: int
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,14 @@ def results_table(results: list[Measurement]) -> str:
 
 
 def section(
-    *, results: list[Measurement], load: Load, queries: dict, written: dict, machine_line: str, broker: str
+    *,
+    results: list[Measurement],
+    load: Load,
+    queries: dict,
+    profile: dict,
+    written: dict,
+    machine_line: str,
+    broker: str,
 ) -> str:
     orders = results[-1]
     ratio = orders.rps / results[1].rps
@@ -262,6 +270,9 @@ Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{c
 SQL statements per `POST /api/v1/orders`, whole request (API key, throttle, member, rules, ledger, tier):
 {queries["existing_member"]["queries"]} for an existing member, {queries["new_member"]["queries"]} for a new one
 (sign-up points included), {queries["replay"]["queries"]} for a replayed order id.
+In one process with no load generator, an order takes {profile["order_ms"]:.1f} ms of which
+{profile["order_sql_ms"]:.1f} ms waiting on SQL; the one-row-insert baseline {profile["insert_ms"]:.1f} ms
+({profile["insert_sql_ms"]:.1f} ms SQL). A cProfile of the order calls is left in `bench-results/order-profile.txt`.
 Orders written during the run: {written["orders"]:,}; `verify_ledger` found every balance equal to its ledger.
 
 - **Machine:** {machine_line}. The load generator, gunicorn and PostgreSQL share these cores.
@@ -322,6 +333,7 @@ def main() -> None:
         workers=args.workers,
         customers=args.customers or (200 if args.quick else 1000),
         new_share=0.2,
+        profile_calls=50 if args.quick else 300,
     )
     LOG_DIR.mkdir(exist_ok=True)
     broker = broker_url()
@@ -334,6 +346,11 @@ def main() -> None:
         with gunicorn(env, workers=load.workers) as base:
             results = measure(base, load=load, env=env)
         queries = run_json(env, "-m", "tests.bench.prepare", "queries")
+        profile_file = LOG_DIR / "order-profile.txt"
+        profile = run_json(
+            env, "-m", "tests.bench.prepare", "profile", "--calls", str(load.profile_calls), "--out", str(profile_file)
+        )
+        log(f"in-process: {json.dumps(profile)}; cProfile of the order calls in {profile_file}")
         written = run_json(env, "-m", "tests.bench.prepare", "count")
         subprocess.run([PYTHON, "manage.py", "verify_ledger", "bench"], env=env, cwd=ROOT, check=True)
         print()
@@ -348,6 +365,7 @@ def main() -> None:
                     results=results,
                     load=load,
                     queries=queries,
+                    profile=profile,
                     written=written,
                     machine_line=machine(env),
                     broker=broker,

@@ -272,3 +272,12 @@ def member_tier_progress(*, member: Member, at: datetime) -> dict:
         "fraction": fraction,
         "kept_until": member_tier_kept_until(member=member, standing=standing, at=at),
     }
+
+
+def tier_list(*, program_id: int, include_invite_only: bool = False) -> list[Tier]:
+    """The program's tiers by rank, as shown to shoppers (portal, widget): invite-only tiers are hidden
+    unless asked for (staff views)."""
+    tiers = Tier.objects.filter(program_id=program_id).order_by("position", "id")
+    if not include_invite_only:
+        tiers = tiers.filter(invite_only=False)
+    return list(tiers)

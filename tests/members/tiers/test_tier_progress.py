@@ -5,7 +5,7 @@ from members.choices import TierChangeReason
 from members.models import Member, TierChange
 from members.services.tier_recalculation import tiers_upgrade_members
 from members.services.tiers import member_next_tier
-from members.tier_selectors import member_tier_progress, member_tier_units
+from members.tier_selectors import member_tier_progress, member_tier_units, tier_list
 from tests.members.tiers.conftest import T0
 
 
@@ -107,3 +107,25 @@ def test_upgrade_members_never_downgrades(tiered, order, refund):
     moved = tiers_upgrade_members(member_ids=[member.pk], at=T0)
     # then they stay Gold: only the recalculation job moves members down
     assert moved == 0 and _member().tier.key == "gold"
+
+
+def test_public_tier_list_hides_invite_only_tiers(tiered, program):
+    # given Green, Gold and invite-only Reserve
+    tiered()
+    # when shoppers and staff list the tiers
+    public = [t.key for t in tier_list(program_id=program.pk)]
+    staff = [t.key for t in tier_list(program_id=program.pk, include_invite_only=True)]
+    # then shoppers never see Reserve
+    assert (public, staff) == (["green", "gold"], ["green", "gold", "reserve"])
+
+
+def test_next_tier_costs_one_query(tiered, order, django_assert_num_queries):
+    # given a member with their program and tier loaded
+    tiered(period="rolling_12_months")
+    order("1", "120.00")
+    member = _member()
+    # when the member answer asks for the next tier
+    with django_assert_num_queries(1):
+        next_tier = member_next_tier(member=member, at=T0)
+    # then one query gave it
+    assert next_tier == {"key": "gold", "name": "Gold", "remaining": 180}

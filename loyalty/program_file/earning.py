@@ -49,7 +49,7 @@ def earning_read(reader: Reader, value: Any, path: str) -> dict:
 
 def _rule_read(reader: Reader, value: Any, path: str) -> dict:
     rule_type = value.get("type") if isinstance(value, dict) else None
-    if rule_type in RULE_FIELDS:
+    if isinstance(rule_type, str) and rule_type in RULE_FIELDS:
         required, optional = RULE_FIELDS[rule_type]
         elsewhere = {
             field: f"not allowed for rule type {rule_type}"

@@ -101,6 +101,7 @@ CASES = [
     ),
     ({"earning__rules_0__type": "referral"}, [f"earning.rules[0].type: must be one of {RULE_TYPES}"]),
     ({"earning__rules_0__type": DELETE}, ["earning.rules[0].type: required"]),
+    ({"earning__rules_0__type": ["signup"]}, ["earning.rules[0].type: must be a string"]),
     ({"earning__rules_0__points": True}, ["earning.rules[0].points: must be a whole number"]),
     ({"earning__rules_0__points": 0}, ["earning.rules[0].points: must be between 1 and 10000000"]),
     (
@@ -171,6 +172,7 @@ CASES = [
     ({"expiry__days": 0}, ["expiry.days: must be between 1 and 3650"]),
     ({"expiry__policy": "sometimes"}, ["expiry.policy: must be one of never, fixed, inactivity"]),
     ({"expiry": {}}, ["expiry.policy: required"]),
+    ({"expiry": {"policy": ["fixed"]}}, ["expiry.policy: must be a string"]),
     # Rewards
     ({"rewards": {}}, ["rewards: must be an array"]),
     ({"rewards_1__value": "150"}, ["rewards[1].value: must be greater than 0 and at most 100"]),
@@ -187,6 +189,7 @@ CASES = [
     ({"rewards_0__points_cost": 0}, ["rewards[0].points_cost: must be between 1 and 10000000"]),
     ({"rewards_0__points_cost": DELETE}, ["rewards[0].points_cost: required"]),
     ({"rewards_0__type": "voucher"}, [f"rewards[0].type: must be one of {REWARD_TYPES}"]),
+    ({"rewards_0__type": {"fixed": True}}, ["rewards[0].type: must be a string"]),
     ({"rewards_1__key": "five-off"}, ["rewards[1].key: duplicate reward key 'five-off' (also used by rewards[0])"]),
     ({"rewards_3__stock": -1}, ["rewards[3].stock: must be between 0 and 100000000"]),
     ({"rewards_3__limit_per_member": 0}, ["rewards[3].limit_per_member: must be between 1 and 100000000"]),
@@ -229,6 +232,7 @@ CASES = [
     ),
     ({"referrals__qualifying_min_subtotal": "abc"}, [f"referrals.qualifying_min_subtotal: {MONEY}"]),
     ({"referrals__enabled": "true"}, ["referrals.enabled: must be true or false"]),
+    ({"referrals__friend_reward__type": ["points"]}, ["referrals.friend_reward.type: must be a string"]),
 ]
 
 

@@ -23,6 +23,7 @@ REWARD = {
     "value": "5.00",
     "points_cost": 500,
     "min_tier": None,
+    "min_tier_name": None,
     "stock_left": None,
     "description": "$5 off your next order of $20 or more.",
     "image_url": None,

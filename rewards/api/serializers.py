@@ -5,13 +5,19 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from members.api.serializers import MemberOutputSerializer, TierRefSerializer
+from members.api.serializers import MemberOutputSerializer
 from rewards.choices import VoucherStatus
 from rewards.models import Redemption, Reward, Voucher
 
 
 class RewardOutputSerializer(serializers.ModelSerializer):
-    min_tier = TierRefSerializer(allow_null=True, read_only=True, help_text="Lowest tier that may redeem it.")
+    min_tier = serializers.SlugRelatedField(
+        slug_field="key",
+        read_only=True,
+        allow_null=True,
+        help_text="Key of the lowest tier that may redeem it (as in the program file), or null.",
+    )
+    min_tier_name = serializers.CharField(source="min_tier.name", read_only=True, allow_null=True, default=None)
     stock_left = serializers.IntegerField(
         source="stock", allow_null=True, read_only=True, help_text="Units left; null when unlimited."
     )
@@ -34,6 +40,7 @@ class RewardOutputSerializer(serializers.ModelSerializer):
             "value",
             "points_cost",
             "min_tier",
+            "min_tier_name",
             "stock_left",
             "description",
             "image_url",

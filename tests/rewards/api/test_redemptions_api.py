@@ -10,6 +10,10 @@ from tests.rewards.api.conftest import row_state
 
 pytestmark = pytest.mark.django_db
 
+# Key, member, reward; then in one transaction: member lock, reward, limit count, stock, redemption, ledger row,
+# cached balance, voucher (in its own savepoint); then the answer's next tier. None of it grows with history.
+REDEMPTION_QUERIES = 16
+
 
 def _redeem(client, customer_id: str, body, **headers):
     return client.post(f"/api/v1/members/{customer_id}/redemptions", body, format="json", **headers)
@@ -169,3 +173,21 @@ def test_another_programs_reward_and_member_are_404(api, program, other_program)
     assert (their_reward.status_code, their_reward.json()["error"]["code"]) == (404, "reward_not_found")
     assert (their_member.status_code, their_member.json()["error"]["code"]) == (404, "member_not_found")
     assert row_state() == before
+
+
+def test_a_redemption_costs_the_same_queries_after_many(api, program, django_assert_num_queries):
+    # given
+    member_with_points(program, 100_000, customer_id="c-1")
+    reward = RewardFactory(program=program, points_cost=100, stock=1000, limit_per_member=100)
+    _redeem(api, "c-1", {"reward_id": reward.pk})
+    with django_assert_num_queries(REDEMPTION_QUERIES):
+        _redeem(api, "c-1", {"reward_id": reward.pk})
+    for _ in range(10):
+        _redeem(api, "c-1", {"reward_id": reward.pk})
+
+    # when
+    with django_assert_num_queries(REDEMPTION_QUERIES):
+        response = _redeem(api, "c-1", {"reward_id": reward.pk})
+
+    # then
+    assert response.status_code == 201

@@ -29,10 +29,11 @@ def test_the_catalog_lists_every_live_reward_with_the_contract_fields(api, progr
         "type": "fixed_discount",
         "value": "5.00",
         "points_cost": 1500,
-        "min_tier": {"key": "gold", "name": "Gold"},
+        "min_tier": "gold",
         "stock_left": 100,
     }
-    assert rewards[0]["stock_left"] is None and rewards[0]["min_tier"] is None
+    assert mug["min_tier_name"] == "Gold"
+    assert rewards[0]["stock_left"] is None and rewards[0]["min_tier"] is None and rewards[0]["min_tier_name"] is None
     assert rewards[3]["product_id"] == "SKU-MUG"
 
 

@@ -11,6 +11,9 @@ from loyalty.choices import RuleType, StaffRole
 from loyalty.services.api_keys import api_key_issue
 from loyalty.services.staff import merchant_staff_add
 from members.services.adjustments import points_adjust
+from referrals.services.fraud import referral_settings_get
+from referrals.services.referrals import referral_claim
+from rewards.services.redemptions import reward_redeem
 from tests.factories import EarningRuleFactory, MerchantFactory, ProgramFactory, RewardFactory, TierFactory
 
 
@@ -45,7 +48,14 @@ def shop(name: str):
 
     merchant = MerchantFactory(name=name)
     staff_user(merchant, username=f"{name.lower()}-owner")
-    program = ProgramFactory(merchant=merchant, name=f"{name} Rewards", slug=f"{name.lower()}-rewards")
+    program = ProgramFactory(
+        merchant=merchant,
+        name=f"{name} Rewards",
+        slug=f"{name.lower()}-rewards",
+        referrals_enabled=True,
+        referrer_reward={"type": "points", "points": 100},
+        friend_reward={"type": "fixed_discount", "value": "5.00"},
+    )
     tier = TierFactory(program=program, key=f"{name.lower()}-gold", name=f"{name} Gold", threshold=Decimal("0"))
     EarningRuleFactory(program=program, key=f"{name.lower()}-signup", type=RuleType.SIGNUP)
     RewardFactory(program=program, key=f"{name.lower()}-five", name=f"{name} Five off")
@@ -64,9 +74,23 @@ def shop(name: str):
     return merchant, program, member
 
 
+def add_records(program, member, name: str) -> None:
+    """A redemption (with its code), referral settings and a referral claim: rows the services write."""
+    reward_redeem(member=member, reward=RewardFactory(program=program, key=f"{name}-mug", points_cost=10))
+    referral_settings_get(program=program)
+    referral_claim(referrer=member, email=f"{name}-friend@example.com")
+
+
 @pytest.fixture
 def shop_a(db):
     return shop("Alpha")
+
+
+@pytest.fixture
+def shop_a_with_records(shop_a):
+    _merchant, program, member = shop_a
+    add_records(program, member, "alpha")
+    return shop_a
 
 
 @pytest.fixture

@@ -227,7 +227,9 @@ def test_the_referral_offer_is_checked_by_the_program_files_rules(shop_b):
     url = reverse("admin:loyalty_program_change", args=[program.pk])
     data = form_data(client.get(url))
     # when they enable referrals with points given as text and no friend reward
-    data.update({"referrals_enabled": "on", "referrer_reward": '{"type": "points", "points": "500"}'})
+    data.update(
+        {"referrals_enabled": "on", "referrer_reward": '{"type": "points", "points": "500"}', "friend_reward": "{}"}
+    )
     response = client.post(url, data)
     # then each side says what is wrong, and a valid offer then saves
     errors = response.context["adminform"].form.errors

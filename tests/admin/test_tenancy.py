@@ -19,7 +19,7 @@ from tests.admin.conftest import client_of, staff_user
 MARKER = "alpha"  # every row of merchant A carries it in its name, key, email or customer id
 # How A's rows print (the marker alone also appears where a search term is echoed back).
 A_DATA = ["alpha rewards", "alpha-rewards", "alpha-cust", "alpha@", "alpha gold", "alpha-gold", "alpha-signup",
-          "alpha five", "alpha-key", "alpha welcome", "alpha-order", "alpha-owner", ">alpha<"]  # fmt: skip
+          "alpha five", "alpha-key", "alpha-friend", "alpha-mug", "alpha welcome", "alpha-order", "alpha-owner", ">alpha<"]  # fmt: skip
 
 
 def leaked(response) -> list[str]:
@@ -63,9 +63,9 @@ def test_every_admin_of_merchant_data_uses_the_scoped_base():
 
 
 @pytest.mark.parametrize("role", [StaffRole.OWNER, StaffRole.MANAGER, StaffRole.SUPPORT])
-def test_other_merchants_staff_get_no_admin_page_of_merchant_a(shop_a, shop_b, role):
+def test_other_merchants_staff_get_no_admin_page_of_merchant_a(shop_a_with_records, shop_b, role):
     # given merchant A's rows of every registered model and a staff user of merchant B
-    merchant_a, _program, _member = shop_a
+    merchant_a, _program, _member = shop_a_with_records
     client = client_of(staff_user(shop_b[0], role=role, username=f"beta-{role}-2"))
     walked = set()
     for model in admin.site._registry:
@@ -76,11 +76,14 @@ def test_other_merchants_staff_get_no_admin_page_of_merchant_a(shop_a, shop_b, r
                 # then they are refused without a trace of A's data
                 assert_refused(response)
                 walked.add(model._meta.label)
-    assert {"loyalty.Program", "loyalty.Tier", "members.Member", "members.Transaction", "auth.User"} <= walked
+    assert {
+        "loyalty.Program", "loyalty.Tier", "members.Member", "members.Transaction", "auth.User", "rewards.Reward",
+        "rewards.Redemption", "rewards.Voucher", "referrals.Referral", "referrals.ReferralSettings",
+    } <= walked  # fmt: skip
 
 
 @pytest.mark.parametrize("role", [StaffRole.OWNER, StaffRole.SUPPORT])
-def test_changelists_show_only_the_own_merchants_rows(shop_a, shop_b, role):
+def test_changelists_show_only_the_own_merchants_rows(shop_a_with_records, shop_b, role):
     # given both merchants' rows
     client = client_of(staff_user(shop_b[0], role=role, username=f"beta-{role}-2"))
     for model, _model_admin in admin.site._registry.items():
@@ -117,7 +120,7 @@ def test_posting_a_delete_of_another_merchants_program_deletes_nothing(shop_a, s
     assert Program.objects.filter(pk=program_a.pk).exists()
 
 
-def test_autocomplete_never_offers_another_merchants_rows(shop_a, shop_b):
+def test_autocomplete_never_offers_another_merchants_rows(shop_a_with_records, shop_b):
     # given every foreign key of a registered model pointing at a searchable registered model
     client = client_of(staff_user(shop_b[0], username="beta-boss"))
     asked = 0

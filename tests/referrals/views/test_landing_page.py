@@ -10,8 +10,13 @@ from referrals.choices import ReferralStatus
 from referrals.models import Referral
 from referrals.selectors import referral_url
 from referrals.services.flows import member_join
+from referrals.services.fraud import referral_settings_get
 from referrals.views import CLAIMS_PER_IP_PER_HOUR
 from rewards.models import Voucher
+
+# referrer + program, member by email, settings, savepoint, referrer lock, referrer's matching signals,
+# earlier orders of the email, this month's count, savepoint, insert, release ×2
+CLAIM_QUERIES = 13
 
 
 @pytest.fixture(autouse=True)
@@ -191,3 +196,18 @@ def test_referral_url_is_absolute(program, referrer, settings):
 
     # when / then
     assert referral_url(code=referrer.referral_code) == f"https://loyal.example.com/r/{referrer.referral_code}"
+
+
+@pytest.mark.parametrize("friends_before", [0, 5])
+def test_claim_query_count_is_constant(client, program, referrer, friends_before, django_assert_num_queries):
+    # given a referrer with no or several earlier claims (the program's fraud settings exist)
+    referral_settings_get(program=program)
+    for n in range(friends_before):
+        client.post(f"/r/{referrer.referral_code}/claim", {"email": f"earlier{n}@example.com"}, REMOTE_ADDR="10.0.0.1")
+
+    # when a new friend claims
+    with django_assert_num_queries(CLAIM_QUERIES):
+        response = client.post(f"/r/{referrer.referral_code}/claim", {"email": "bob@example.com"})
+
+    # then the same queries answered
+    assert response.status_code == 200

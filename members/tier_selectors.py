@@ -39,11 +39,15 @@ class TierWindow:
     end: datetime
 
 
-def _year_before(at: datetime) -> datetime:
+def _years_later(at: datetime, years: int) -> datetime:
     try:
-        return at.replace(year=at.year - 1)
+        return at.replace(year=at.year + years)
     except ValueError:  # 29 February
-        return at.replace(year=at.year - 1, day=28)
+        return at.replace(year=at.year + years, day=28)
+
+
+def _year_before(at: datetime) -> datetime:
+    return _years_later(at, -1)
 
 
 def tier_window(*, program: Program, at: datetime) -> TierWindow:
@@ -217,7 +221,7 @@ def member_tier_kept_until(*, member: Member, standing: TierStanding, at: dateti
     for happened_at, units_of_row in _member_activity_in_window(member=member, at=at):
         units -= units_of_row
         if units < needed:
-            return happened_at.replace(year=happened_at.year + 1) + timedelta(microseconds=1)
+            return _years_later(happened_at, 1) + timedelta(microseconds=1)
     return None
 
 

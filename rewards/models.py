@@ -10,6 +10,9 @@ from loyalty.models import Program, Tier
 from members.models import Member
 from rewards.choices import FulfilmentStatus, RedemptionStatus, VoucherSource, VoucherStatus
 
+# As the program file allows; past it a code's expiry date could overflow.
+MAX_CODE_EXPIRY_DAYS = 3650
+
 
 class Reward(models.Model):
     """A catalog entry. `value` is money for fixed discounts, gift cards and store credit, a percentage
@@ -71,6 +74,8 @@ class Reward(models.Model):
             raise ValidationError({"product_id": "A free product reward needs the product id."})
         if self.variable and self.type != RewardType.FIXED_DISCOUNT:
             raise ValidationError({"variable": "Only fixed discounts can be variable (points for discount)."})
+        if self.code_expiry_days and self.code_expiry_days > MAX_CODE_EXPIRY_DAYS:
+            raise ValidationError({"code_expiry_days": f"At most {MAX_CODE_EXPIRY_DAYS} days."})
 
     def is_live(self, at) -> bool:
         """Active and inside its window (half-open: starts_at ≤ at < ends_at)."""

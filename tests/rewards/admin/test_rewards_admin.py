@@ -55,6 +55,7 @@ def _reward_form(program, **fields) -> dict:
         ({"type": RewardType.FREE_PRODUCT, "value": ""}, "A free product reward needs the product id."),
         ({"type": RewardType.GIFT_CARD, "value": ""}, "This reward type needs a value."),
         ({"type": RewardType.FREE_SHIPPING, "value": "", "variable": "on"}, "Only fixed discounts can be variable"),
+        ({"code_expiry_days": "2000000000"}, "At most 3650 days."),
     ],
 )
 def test_a_reward_the_shop_could_not_honour_is_refused(shop_b, owner_client, fields, problem):

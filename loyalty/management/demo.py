@@ -1,6 +1,6 @@
-"""The demo's members and their history, played through the real services (sign-ups, orders, a refund,
-events, an adjustment, a redemption), so the portal, the widget and the admin have something to show
-and every balance agrees with the ledger."""
+"""The demo's members and their history, played through the same services the API calls (sign-ups with a
+referral, orders, a refund, events, an adjustment, a redemption, an invitation to the invite-only tier), so
+the portal, the widget and the admin have something to show and every balance agrees with the ledger."""
 
 import hashlib
 import hmac
@@ -15,9 +15,8 @@ from loyalty.models import Program
 from members.models import Member
 from members.services.adjustments import points_adjust
 from members.services.events import event_record
-from members.services.members import member_upsert
-from members.services.orders import order_record
-from members.services.refunds import refund_record
+from members.services.tiers import member_tier_assign
+from referrals.services.flows import member_join, order_paid, order_refunded
 from rewards.models import Reward
 from rewards.services.redemptions import reward_redeem
 
@@ -107,14 +106,18 @@ def demo_history_create(*, program: Program, now: datetime | None = None) -> lis
     members: dict[str, Member] = {}
     for demo in DEMO_MEMBERS:
         members[demo.customer_id] = _member_play(program=program, demo=demo, members=members, now=now)
-    # Liam returned most of his first, big order; Omar got a goodwill credit; Emma treated herself.
-    refund_record(program=program, order_id="demo-cust-1004-1", refund_id="demo-refund-1", amount=Decimal("30.00"))
+    # Liam returned part of his first, big order; Omar got a goodwill credit and an invitation to the
+    # invite-only tier; Emma treated herself.
+    order_refunded(program=program, order_id="demo-cust-1004-1", refund_id="demo-refund-1", amount=Decimal("30.00"))
     points_adjust(
         member=members["cust-1002"],
         points=50,
         reason="Goodwill: sorry about the cold latte",
         idempotency_key="demo-goodwill-1",
     )
+    invited = program.tiers.filter(invite_only=True).order_by("position").first()
+    if invited is not None:
+        member_tier_assign(member=members["cust-1002"], tier_key=invited.key)
     free_drip = Reward.objects.filter(program=program, key="free-drip").first()
     if free_drip is not None:
         reward_redeem(member=members["cust-1001"], reward=free_drip, idempotency_key="demo-redemption-1")
@@ -124,7 +127,7 @@ def demo_history_create(*, program: Program, now: datetime | None = None) -> lis
 
 def _member_play(*, program: Program, demo: DemoMember, members: dict[str, Member], now: datetime) -> Member:
     referrer = members.get(demo.referred_by)
-    member, _created = member_upsert(
+    member, _created = member_join(
         program=program,
         customer_id=demo.customer_id,
         email=demo.email,
@@ -135,14 +138,13 @@ def _member_play(*, program: Program, demo: DemoMember, members: dict[str, Membe
         at=now - timedelta(days=demo.joined_days_ago),
     )
     for number, (days_ago, subtotal) in enumerate(demo.orders, start=1):
-        order_record(
+        order_paid(
             program=program,
             order_id=f"demo-{demo.customer_id}-{number}",
             customer_id=demo.customer_id,
             subtotal=Decimal(subtotal),
             currency=program.currency,
             placed_at=now - timedelta(days=days_ago),
-            referral_code=referrer.referral_code if referrer and number == 1 else "",
         )
     for number, (days_ago, event_type) in enumerate(demo.events, start=1):
         event_record(

@@ -49,7 +49,8 @@ def reward_spec(config: dict | None) -> RewardSpec:
             value=_decimal(config.get("value")),
             min_subtotal=_decimal(config.get("min_subtotal")),
             product_id=str(config.get("product_id") or ""),
-            expiry_days=int(config["expiry_days"]) if config.get("expiry_days") else None,
+            # The program file names it `code_expiry_days`, as on catalog rewards.
+            expiry_days=int(days) if (days := config.get("code_expiry_days") or config.get("expiry_days")) else None,
         )
     except (TypeError, ValueError, InvalidOperation):
         logger.warning("referral reward unreadable config=%r", config)

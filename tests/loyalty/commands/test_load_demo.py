@@ -2,6 +2,7 @@
 
 import json
 import stat
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -12,7 +13,7 @@ from django.core.management.base import CommandError
 from loyalty.management.demo import DEMO_MEMBERS
 from loyalty.models import ApiKey, Program, hash_api_key
 from members.models import Event, Member, Order, Refund, Transaction
-from rewards.models import Redemption
+from rewards.models import Redemption, Voucher
 
 
 def load_demo(tmp_path) -> str:
@@ -45,7 +46,14 @@ def test_loads_the_demo_program_with_members_and_history(tmp_path, assert_ledger
     assert Redemption.objects.filter(member__program=program).count() == 1
     emma = program.members.get(customer_id="cust-1001")
     assert emma.points_balance > 0 and emma.orders_count == 7
-    assert program.members.get(customer_id="cust-1002").first_name == "عمر"
+    omar = program.members.select_related("tier").get(customer_id="cust-1002")
+    assert omar.first_name == "عمر"
+    assert (omar.tier.key, omar.tier_locked) == ("roasters-circle", True)
+    # and Mia came through Emma's referral link: her friend voucher expires as the program file says
+    mia = program.members.get(customer_id="cust-1005")
+    assert mia.referred_by_id == emma.pk
+    voucher = Voucher.objects.get(member=mia)
+    assert (voucher.value, (voucher.expires_at - mia.created_at).days) == (Decimal("5.00"), 30)
     assert_ledger_clean(program.pk)
     # and it says where the credentials are
     assert f"{tmp_path / 'demo-credentials.json'}" in out

@@ -16,9 +16,12 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from loyalty.choices import ExpiryPolicy
-from loyalty.errors import InsufficientPoints
+from loyalty.errors import InsufficientPoints, ValidationFailed
 from members.choices import EARNING_KINDS, TransactionStatus
 from members.models import Member, Transaction
+
+# Points columns are 32-bit integers in the database: a total past this would be a DataError (a 500).
+POINTS_LIMIT = 2_147_483_647
 
 
 def member_lock(member_id: int) -> Member:
@@ -60,6 +63,7 @@ def points_post(
         points = -member.points_balance
         if points == 0:
             return None
+    _check_within_limit(member=member, points=points, pending=status == TransactionStatus.PENDING, kind=kind)
 
     row = Transaction(
         program_id=member.program_id,
@@ -95,6 +99,17 @@ def points_post(
         updated_at=at,
     )
     return row
+
+
+def _check_within_limit(*, member: Member, points: int, pending: bool, kind: str) -> None:
+    totals = [member.pending_points + points] if pending else [member.points_balance + points]
+    if not pending and kind in EARNING_KINDS:
+        totals.append(member.lifetime_points + points)
+    if any(abs(total) > POINTS_LIMIT for total in totals):
+        raise ValidationFailed(
+            f"This would take the member past {POINTS_LIMIT} points, the most the ledger holds.",
+            code="points_limit_exceeded",
+        )
 
 
 def _track_lots(*, member: Member, row: Transaction, at: datetime) -> None:

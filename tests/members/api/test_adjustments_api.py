@@ -84,3 +84,18 @@ def test_an_unusable_idempotency_key_is_a_400(api, member):
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_idempotency_key"
     assert Transaction.objects.count() == 0
+
+
+def test_credits_past_what_the_ledger_holds_are_a_400(api, member, assert_ledger_clean):
+    # given a member two billion points rich
+    post(api, URL, {"points": 1_000_000_000, "reason": "gift"})
+    post(api, URL, {"points": 1_000_000_000, "reason": "gift"})
+
+    # when another billion is credited (past the database's 32-bit columns)
+    response = post(api, URL, {"points": 1_000_000_000, "reason": "gift"})
+
+    # then it is refused clearly, not a 500, and nothing is written
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "points_limit_exceeded"
+    assert Transaction.objects.count() == 2
+    assert_ledger_clean()

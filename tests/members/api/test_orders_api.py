@@ -80,3 +80,14 @@ def test_pending_points_are_reported_pending(api, program, member):
     assert response.json()["points_status"] == "pending"
     assert response.json()["member"]["pending_points"] == 49
     assert response.json()["member"]["points_balance"] == 0
+
+
+def test_an_order_worth_more_points_than_the_ledger_holds_is_a_400(api, member):
+    # given a program earning 1 point per dollar
+    # when an order of ten billion dollars arrives
+    response = post(api, "/api/v1/orders", {**ORDER, "subtotal": "9999999999.99"})
+
+    # then it is refused clearly, not a 500, and nothing is written
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "points_limit_exceeded"
+    assert Order.objects.count() == 0

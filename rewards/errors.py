@@ -48,9 +48,15 @@ class MinSubtotalNotMet(Conflict):
 
 
 class NotVariableReward(Conflict):
-    """Points for discount asked of a reward with a fixed points cost (or the reverse)."""
+    """Points for discount asked of a reward with a fixed points cost."""
 
     code = "reward_not_variable"
+
+
+class VariableReward(Conflict):
+    """A points-for-discount reward redeemed at a fixed cost: its points are chosen at checkout."""
+
+    code = "reward_variable"
 
 
 class InvalidPointsAmount(ValidationFailed):

@@ -33,6 +33,7 @@ from rewards.errors import (
     RewardExpired,
     RewardInactive,
     TierRequired,
+    VariableReward,
     VoucherCancelled,
 )
 from rewards.models import Redemption, Reward, Voucher
@@ -47,9 +48,7 @@ def reward_redeem(
     """Spend the reward's points cost on it. Returns (redemption, created); a retry with the same
     `idempotency_key` returns the first redemption, the key reused for another reward is refused."""
     if reward.variable:
-        raise NotVariableReward(
-            "This reward is a points-for-discount reward: choose the points at checkout.", code="reward_variable"
-        )
+        raise VariableReward("This reward is a points-for-discount reward: choose the points at checkout.")
     return _redeem(
         member=member,
         reward=reward,

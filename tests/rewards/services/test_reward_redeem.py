@@ -10,11 +10,11 @@ from rewards.choices import FulfilmentStatus, RedemptionStatus, VoucherStatus
 from rewards.codes import VOUCHER_CODE_RE
 from rewards.errors import (
     LimitReached,
-    NotVariableReward,
     OutOfStock,
     RewardExpired,
     RewardInactive,
     TierRequired,
+    VariableReward,
 )
 from rewards.models import Redemption, Reward, Voucher
 from rewards.services.redemptions import redemption_cancel, reward_redeem
@@ -233,7 +233,7 @@ def test_a_variable_reward_is_not_redeemed_at_a_fixed_cost(program):
     reward = RewardFactory(program=program, points_cost=100, variable=True)
 
     # when
-    with pytest.raises(NotVariableReward) as refused:
+    with pytest.raises(VariableReward) as refused:
         reward_redeem(member=member, reward=reward)
 
     # then

@@ -89,12 +89,15 @@ def tier_values_sql(*, program: Program, window: TierWindow, member_filter: str,
     if program.tier_metric == TierMetric.POINTS_EARNED:
         kinds = ", ".join(["%s"] * len(EARNING_KINDS))
         at_column = "COALESCE(o.placed_at, t.created_at)"
+        # The orders are restricted to the same members in the join itself, so the database reads only
+        # their orders (by index) instead of hashing the whole order table for every chunk.
         sql = (
             "SELECT t.member_id AS member_id, SUM(t.points) AS value"
             " FROM members_transaction t LEFT JOIN members_order o ON o.id = t.order_id"
+            f" AND o.program_id = %s AND o.member_id {member_filter}"
             f" WHERE t.program_id = %s AND t.member_id {member_filter} AND t.status = %s AND t.kind IN ({kinds})"
         )
-        params = [program.pk, *member_params, TransactionStatus.ACTIVE, *EARNING_KINDS]
+        params = [program.pk, *member_params, program.pk, *member_params, TransactionStatus.ACTIVE, *EARNING_KINDS]
         group = " GROUP BY t.member_id"
     else:
         at_column = "o.placed_at"

@@ -198,3 +198,26 @@ def test_run_job_command_runs_the_recalculation_as_of(tiered, order, capsys):
     # then the member is Green and the command says how many moved
     assert tier_key() == "green"
     assert "1 rows" in capsys.readouterr().out
+
+
+def _queries_to_recalculate(order, members: int, as_of: datetime) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(members):
+        order(f"q{as_of:%Y}-{n}", "400.00", at=as_of - timedelta(days=1), customer_id=f"q{as_of:%Y}-{n}")
+    Member.objects.update(tier=None)
+    with CaptureQueriesContext(connection) as queries:
+        moved = tiers_recalculate(as_of=as_of)
+    assert moved == Member.objects.count()
+    return len(queries)
+
+
+def test_job_issues_the_same_number_of_queries_for_3_or_30_members(tiered, order):
+    # given a program, re-tiered once with 3 members, then again with 30
+    tiered()
+    # when the queries of each run are counted
+    few = _queries_to_recalculate(order, 3, datetime(2027, 6, 1, tzinfo=UTC))
+    many = _queries_to_recalculate(order, 27, datetime(2028, 6, 1, tzinfo=UTC))
+    # then they do not grow with the number of members
+    assert few == many

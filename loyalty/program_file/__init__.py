@@ -175,14 +175,20 @@ def _origins_read(reader: Reader, value: Any, path: str) -> list[str]:
 def _expiry_read(reader: Reader, value: Any, path: str) -> dict:
     policy_value = value.get("policy") if isinstance(value, dict) else None
     expires = policy_value in (ExpiryPolicy.FIXED, ExpiryPolicy.INACTIVITY)
-    never = {"days": "not allowed with policy never", "warn_days_before": "not allowed with policy never"}
+    never = policy_value == ExpiryPolicy.NEVER
+    if never:
+        optional = ()
+    elif expires:
+        optional = ("warn_days_before",)
+    else:  # no policy or an unknown one (reported below): still judge the other keys
+        optional = ("days", "warn_days_before")
     section = reader.obj(
         value,
         path,
         required=("policy",),
         variant=(("days",) if expires else (), f"for policy {policy_value}"),
-        optional=() if policy_value == ExpiryPolicy.NEVER else ("days", "warn_days_before")[expires:],
-        elsewhere=never if policy_value == ExpiryPolicy.NEVER else None,
+        optional=optional,
+        elsewhere=dict.fromkeys(("days", "warn_days_before"), "not allowed with policy never") if never else None,
     )
     if section is None:
         return {}

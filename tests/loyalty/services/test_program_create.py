@@ -1,15 +1,17 @@
-"""program_create under concurrency: two creations of one slug at the same instant."""
+"""Creating a program from its file: bulk inserts, and one program per slug under concurrency."""
 
+import json
 import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from loyalty.management.program_files import program_file_create
 from loyalty.models import Merchant, Program
 from loyalty.program_file import ProgramFileInvalid
 from tests.conftest import postgres_only
-from tests.loyalty.program_file.documents import example
+from tests.loyalty.program_file.documents import DEMO_PATH, example
 
 
 @postgres_only
@@ -39,3 +41,18 @@ def test_two_creations_of_one_slug_at_once_make_one_program():
     assert sorted(outcomes) == ["created", "slug: a program with slug 'acme' already exists"]
     assert Program.objects.count() == 1
     assert Merchant.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_creating_a_program_takes_the_same_queries_whatever_its_size():
+    # given a small program (the example: 6 rules, 3 tiers, 4 rewards) and a bigger one (the demo: 7, 4, 8)
+    small = example()
+    big = json.loads(DEMO_PATH.read_text())
+    # when each is created
+    with CaptureQueriesContext(connection) as small_queries:
+        program_file_create(small)
+    with CaptureQueriesContext(connection) as big_queries:
+        program_file_create(big)
+    # then rules, tiers and rewards are inserted in bulk: the count does not grow with the file
+    assert len(small_queries) == len(big_queries)
+    assert sum(query["sql"].startswith("INSERT") for query in big_queries.captured_queries) == 6

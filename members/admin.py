@@ -92,17 +92,19 @@ class MemberAdmin(MerchantScopedAdmin):
         return False  # deleting would erase ledger history
 
     def get_search_results(self, request, queryset, search_term):
+        """Exact keys first (each an index probe); only when none matches, the start of a name."""
         term = search_term.strip()
         if not term:
             return queryset, False
         if "@" in term:
             return queryset.filter(email__in={term, term.lower()}), False
+        exact = queryset.filter(Q(customer_id=term) | Q(referral_code=term.upper()))
+        if exact.exists():
+            return exact, False
         words = term.split()
-        names = Q(first_name__istartswith=words[0]) | Q(last_name__istartswith=words[0])
         if len(words) > 1:
-            names = Q(first_name__istartswith=words[0], last_name__istartswith=words[-1])
-        exact = Q(customer_id=term) | Q(referral_code=term.upper())
-        return queryset.filter(exact | names), False
+            return queryset.filter(first_name__istartswith=words[0], last_name__istartswith=words[-1]), False
+        return queryset.filter(Q(first_name__istartswith=term) | Q(last_name__istartswith=term)), False
 
     def get_urls(self):
         view = self.admin_site.admin_view

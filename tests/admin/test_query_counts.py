@@ -7,9 +7,9 @@ from loyalty.choices import StaffRole
 from members.services.adjustments import points_adjust
 from tests.admin.conftest import client_of, member_of, staff_user
 
-# session, user, membership, groups' permissions; then the page's own queries.
-MEMBER_LIST_QUERIES = 8
-MEMBER_PAGE_QUERIES = 12
+# session, user, membership, the merchant's program ids, permissions; then the page's own queries.
+MEMBER_LIST_QUERIES = 9
+MEMBER_PAGE_QUERIES = 13
 
 
 def test_member_list_queries_do_not_grow_with_members(shop_b, django_assert_num_queries):

@@ -6,6 +6,7 @@ problem is printed on its own line to stderr and the command exits non-zero."""
 import json
 from dataclasses import asdict
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from loyalty.management.program_files import (
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                     f"  public key:      {credentials.public_key}",
                     f"  digest secret:   {credentials.digest_secret}",
                     f"  webhook secret:  {credentials.webhook_secret}",
-                    f"Member portal: /p/{program.slug}/",
+                    f"Member portal: {settings.SITE_URL}/p/{program.slug}/",
                 ]
             )
         )

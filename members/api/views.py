@@ -316,7 +316,9 @@ class OrderRefundCreateApi(APIView):
             201: OutputSerializer,
             200: OutputSerializer,
             404: error_response(404, "order_not_found"),
-            409: error_response(409, "idempotency_conflict", description="The `refund_id` belongs to another order."),
+            409: error_response(
+                409, "idempotency_conflict", description="The `refund_id` was used for another order or amount."
+            ),
             **write_errors("refund_exceeds_order"),
         },
         examples=[

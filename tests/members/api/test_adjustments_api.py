@@ -1,3 +1,5 @@
+import pytest
+
 from members.models import Transaction
 from tests.members.api.conftest import post
 
@@ -75,10 +77,11 @@ def test_a_debit_past_the_balance_is_a_409(api, member):
     assert member.points_balance == 10
 
 
-def test_an_unusable_idempotency_key_is_a_400(api, member):
+@pytest.mark.parametrize("key", ["k" * 256, "a\x00b", ""])
+def test_an_unusable_idempotency_key_is_a_400(api, member, key):
     # given a member
-    # when the key is too long
-    response = post(api, URL, {"points": 10, "reason": "gift"}, HTTP_IDEMPOTENCY_KEY="k" * 256)
+    # when the key is too long, holds a NUL or is empty
+    response = post(api, URL, {"points": 10, "reason": "gift"}, HTTP_IDEMPOTENCY_KEY=key)
 
     # then it is refused before anything is written
     assert response.status_code == 400

@@ -19,7 +19,7 @@ from loyalty.admin_base import (
     ScopedTabularInline,
     SuperuserOnlyAdmin,
 )
-from loyalty.admin_forms import BonusCampaignForm, EarningRuleForm, ProgramForm, RewardForm, TierForm
+from loyalty.admin_forms import BonusCampaignForm, EarningRuleForm, ProgramForm, RewardForm, TierForm, TierFormSet
 from loyalty.choices import RuleType
 from loyalty.models import ApiKey, EarningRule, Merchant, MerchantMembership, Program, Tier
 from loyalty.services.api_keys import api_key_issue, api_key_revoke
@@ -76,6 +76,7 @@ class BonusCampaignInline(ScopedTabularInline):
 class TierInline(ScopedTabularInline):
     model = Tier
     form = TierForm
+    formset = TierFormSet
     extra = 0
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django import forms
+from django.forms.models import BaseInlineFormSet
 
 from loyalty.choices import RuleType
 from loyalty.models import EarningRule, Program, Tier
@@ -14,7 +15,7 @@ from loyalty.program_file import bounds
 from loyalty.program_file.earning import _rule_read
 from loyalty.program_file.reader import Reader, decimal_money, decimal_plain
 from loyalty.program_file.rewards import _reward_read, referrals_read
-from loyalty.program_file.tiers import _level_read
+from loyalty.program_file.tiers import _level_read, tiers_read
 from rewards.models import Reward
 
 ColorInput = forms.TextInput(attrs={"type": "color", "class": "vColorField"})
@@ -185,6 +186,33 @@ class RewardForm(ProgramFileCheckedForm):
         program_id = self.instance.program_id
         tier_keys = list(Tier.objects.filter(program_id=program_id).values_list("key", flat=True)) if program_id else []
         _reward_read(reader, item, path, tier_keys=tier_keys)
+
+
+class TierFormSet(BaseInlineFormSet):
+    """The tiers as a whole, by the program file's ladder rules: one entry tier at threshold 0, then rising
+    thresholds in rank order, unique keys. (Each row's own rules are checked by `TierForm`.)"""
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        alive = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        alive.sort(key=lambda form: form.cleaned_data.get("position") or 0)
+        levels = [
+            {key: program_file_value(value) for key, value in form.program_file_item(form.cleaned_data).items()}
+            for form in alive
+        ]
+        metric = self.instance.tier_metric
+        row_reader = Reader()
+        for index, level in enumerate(levels):
+            _level_read(row_reader, level, f"levels[{index}]", metric=metric)
+        section_reader = Reader()
+        tiers_read(section_reader, {"metric": metric, "levels": levels}, "")
+        problems = [line for line in section_reader.problems if line not in row_reader.problems]
+        for index, level in reversed(list(enumerate(levels))):
+            problems = [line.replace(f"levels[{index}]", f"tier {level.get('key')!r}") for line in problems]
+        if problems:
+            raise forms.ValidationError(problems)
 
 
 class OriginsField(forms.CharField):

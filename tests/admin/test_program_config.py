@@ -240,3 +240,19 @@ def test_the_referral_offer_is_checked_by_the_program_files_rules(shop_b):
     assert client.post(url, data).status_code == 302
     program.refresh_from_db()
     assert (program.referrals_enabled, program.friend_reward["value"]) == (True, "10.00")
+
+
+def test_tiers_must_form_a_ladder_as_in_the_program_file(shop_b):
+    # given the owner on the program page with the entry tier at 0
+    merchant, program, _member = shop_b
+    client = client_of(staff_user(merchant))
+    url = reverse("admin:loyalty_program_change", args=[program.pk])
+    data = form_data(client.get(url))
+    # when they add a second tier, ranked higher, also at threshold 0
+    data.update({"tiers-TOTAL_FORMS": 2, "tiers-1-key": "silver", "tiers-1-name": "Silver", "tiers-1-position": 99,
+                 "tiers-1-threshold": "0", "tiers-1-multiplier": "1"})  # fmt: skip
+    response = client.post(url, data)
+    # then the program file's ladder rule refuses it, naming the tier
+    formset = next(f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == "tiers")
+    assert formset.non_form_errors() == ["tier 'silver'.threshold: only one tier can have threshold 0 (the entry tier)"]
+    assert not program.tiers.filter(key="silver").exists()

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from loyalty.admin_base import (
     MerchantScopedAdmin,
+    ReadOnlyMixin,
     ScopedStackedInline,
     ScopedTabularInline,
     SuperuserOnlyAdmin,
@@ -302,13 +303,13 @@ class ProgramAdmin(MerchantScopedAdmin):
 
 
 @admin.register(Tier)
-class TierAdmin(MerchantScopedAdmin):
-    """Tiers are edited on their program's page; this list serves search and autocomplete."""
+class TierAdmin(ReadOnlyMixin, MerchantScopedAdmin):
+    """Tiers are edited on their program's page, where they are checked together as a ladder; this list
+    serves search, filters and autocomplete."""
 
-    form = TierForm
     list_display = ["name", "key", "program", "position", "threshold", "invite_only"]
     list_select_related = ["program"]
     list_filter = ["program", "invite_only"]
     search_fields = ["name", "key"]
     show_full_result_count = False
-    fields = ["program", "key", "name", "position", "threshold", "invite_only", "multiplier", "perks_text"]
+    fields = ["program", "key", "name", "position", "threshold", "invite_only", "multiplier", "perks"]

@@ -91,7 +91,7 @@ def bench_setup(*, customers: int) -> dict:
     return {"program": SLUG, "api_key": raw_key, "customers": customers}
 
 
-def _order_call(client: Client, *, api_key: str, order_id: str, customer_id: str) -> tuple[int, list[str]]:
+def _order_call(client: Client, *, api_key: str, order_id: str, customer_id: str) -> tuple[int, list[dict]]:
     body = {
         "order_id": order_id,
         "customer_id": customer_id,
@@ -103,7 +103,7 @@ def _order_call(client: Client, *, api_key: str, order_id: str, customer_id: str
         response = client.post(
             "/api/v1/orders", body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {api_key}"
         )
-    return response.status_code, [query["sql"] for query in queries.captured_queries]
+    return response.status_code, [{"ms": float(q["time"]) * 1000, "sql": q["sql"]} for q in queries.captured_queries]
 
 
 def order_queries() -> dict:
@@ -171,7 +171,9 @@ def order_profile(*, calls: int, out: str) -> dict:
     _timed_posts(client, "/api/v1/orders", _bodies(f"prof-{stamp}", calls), api_key=raw_key)
     profiler.disable()
     report = io.StringIO()
-    pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(60)
+    stats = pstats.Stats(profiler, stream=report)
+    stats.sort_stats("cumulative").print_stats(60)
+    stats.sort_stats("tottime").print_stats(40)
     with open(out, "w") as handle:
         handle.write(report.getvalue())
     return {

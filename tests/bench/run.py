@@ -72,10 +72,17 @@ class Measurement:
     socket_errors: int
     p50_ms: float
     p99_ms: float
+    cpu_ms: float  # CPU time of the gunicorn workers and their PostgreSQL backends, per request
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
 
 
 def log(message: str) -> None:
@@ -115,6 +122,7 @@ def bench_env(database_url: str, broker: str) -> dict[str, str]:
         CELERY_BROKER_URL=broker,
         SECRET_KEY=secrets.token_urlsafe(50),
         VAR_DIR=str(LOG_DIR / "var"),
+        CONN_MAX_AGE="600",  # one backend per worker for the whole run, so its CPU time can be read
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -133,7 +141,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int) -> Iterator[str]:
+def gunicorn(env: dict[str, str], *, workers: int) -> Iterator[Server]:
     port = free_port()
     log_file = (LOG_DIR / "gunicorn.log").open("w")
     server = subprocess.Popen(
@@ -147,7 +155,7 @@ def gunicorn(env: dict[str, str], *, workers: int) -> Iterator[str]:
     try:
         _wait_until_serving(base, server)
         log(f"gunicorn serving {base} with {workers} workers (log: {log_file.name})")
-        yield base
+        yield Server(base=base, pid=server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -182,15 +190,52 @@ def wrk(url: str, *, seconds: int, load: Load, run_id: str, env: dict[str, str])
     return json.loads(line.removeprefix("BENCH_JSON "))
 
 
-def measure(base: str, *, load: Load, env: dict[str, str]) -> list[Measurement]:
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime of one process, in clock ticks (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def server_cpu(server: Server, db: psycopg.Connection) -> dict[int, int]:
+    """CPU ticks so far of every process serving the bench: the gunicorn workers and the PostgreSQL backends
+    of the bench database (not this connection). Other load on the machine is not counted, which makes
+    CPU per request comparable between runs on a busy machine where req/s is not."""
+    backends = [pid for (pid,) in db.execute(BACKENDS_SQL).fetchall()]
+    return {pid: _cpu_ticks(pid) for pid in [*_children(server.pid), *backends]}
+
+
+BACKENDS_SQL = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def measure(server: Server, *, load: Load, env: dict[str, str]) -> list[Measurement]:
     """Every scenario once per round, interleaved so that a burst of other load on the machine hits all of
     them alike; each scenario keeps its best round."""
     best: dict[str, Measurement] = {}
+    base = server.base
     for _name, path in SCENARIOS:
         wrk(base + path, seconds=load.warmup, load=load, run_id=f"warm{path.replace('/', '-')}", env=env)
+    db = psycopg.connect(env["DATABASE_URL"], autocommit=True)
     for round_no in range(1, load.rounds + 1):
         for name, path in SCENARIOS:
+            before = server_cpu(server, db)
             raw = wrk(base + path, seconds=load.duration, load=load, run_id=f"r{round_no}", env=env)
+            after = server_cpu(server, db)
+            ticks = sum(used - before.get(pid, 0) for pid, used in after.items())
             result = Measurement(
                 name=name,
                 requests=raw["requests"],
@@ -199,10 +244,14 @@ def measure(base: str, *, load: Load, env: dict[str, str]) -> list[Measurement]:
                 socket_errors=raw["socket_errors"],
                 p50_ms=raw["p50_us"] / 1000,
                 p99_ms=raw["p99_us"] / 1000,
+                cpu_ms=ticks / TICKS_PER_SECOND * 1000 / max(raw["requests"], 1),
             )
-            log(f"round {round_no} {name}: {result.rps:.0f} req/s, p50 {result.p50_ms:.1f} ms")
+            log(
+                f"round {round_no} {name}: {result.rps:.0f} req/s, p50 {result.p50_ms:.1f} ms, {result.cpu_ms:.2f} CPU ms"
+            )
             if name not in best or result.rps > best[name].rps:
                 best[name] = result
+    db.close()
     return [best[name] for name, _path in SCENARIOS]
 
 
@@ -232,13 +281,15 @@ def results_table(results: list[Measurement]) -> str:
     by_name = {m.name: m for m in results}
     bare, insert = by_name["bare JSON"], by_name["one-row INSERT"]
     lines = [
-        "| endpoint | req/s | p50 ms | p99 ms | vs one-row INSERT | vs bare JSON | non-2xx |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| endpoint | req/s | p50 ms | p99 ms | vs one-row INSERT | vs bare JSON | server CPU ms/req "
+        "| by CPU vs one-row INSERT | non-2xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for m in results:
         lines.append(
             f"| {m.name} | {m.rps:,.0f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | {m.rps / insert.rps:.0%} "
-            f"| {m.rps / bare.rps:.0%} | {m.non_2xx + m.socket_errors} |"
+            f"| {m.rps / bare.rps:.0%} | {m.cpu_ms:.2f} | {insert.cpu_ms / m.cpu_ms:.0%} "
+            f"| {m.non_2xx + m.socket_errors} |"
         )
     return "\n".join(lines)
 
@@ -252,38 +303,55 @@ def section(
     written: dict,
     machine_line: str,
     broker: str,
+    load_average: float,
 ) -> str:
-    orders = results[-1]
-    ratio = orders.rps / results[1].rps
+    bare, insert, orders = results
+    ratio = orders.rps / insert.rps
     verdict = "meets" if ratio >= TARGET_RATIO else "misses"
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     broker_name = "Redis" if broker.startswith("redis") else "the filesystem broker"
+    busy = (
+        f"The machine was shared while measuring (1-minute load average up to {load_average:.1f} on "
+        f"{os.cpu_count()} cores), which inflates every round trip to PostgreSQL; the CPU columns are less "
+        "affected by that than req/s."
+        if load_average > (os.cpu_count() or 1)
+        else f"1-minute load average during the run: up to {load_average:.1f} on {os.cpu_count()} cores."
+    )
     return f"""{SECTION}
 
 Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{commit.stdout.strip() or "?"}`.
 
 {results_table(results)}
 
-**Orders reach {ratio:.0%} of the one-row-insert baseline** ({verdict} the ≥ {TARGET_RATIO:.0%} target) and
-{orders.rps / results[0].rps:.0%} of the bare JSON endpoint.
+**Orders reach {ratio:.0%} of the one-row-insert baseline in req/s** ({verdict} the ≥ {TARGET_RATIO:.0%} target)
+and {orders.rps / bare.rps:.0%} of the bare JSON endpoint. By the CPU the serving processes spent per request,
+an order costs {orders.cpu_ms / insert.cpu_ms:.1f}× a one-row insert ({insert.cpu_ms / orders.cpu_ms:.0%}).
+{busy}
 
-SQL statements per `POST /api/v1/orders`, whole request (API key, throttle, member, rules, ledger, tier):
-{queries["existing_member"]["queries"]} for an existing member, {queries["new_member"]["queries"]} for a new one
-(sign-up points included), {queries["replay"]["queries"]} for a replayed order id.
-In one process with no load generator, an order takes {profile["order_ms"]:.1f} ms of which
-{profile["order_sql_ms"]:.1f} ms waiting on SQL; the one-row-insert baseline {profile["insert_ms"]:.1f} ms
-({profile["insert_sql_ms"]:.1f} ms SQL). A cProfile of the order calls is left in `bench-results/order-profile.txt`.
-Orders written during the run: {written["orders"]:,}; `verify_ledger` found every balance equal to its ledger.
+Where an order's time goes:
+- SQL statements per `POST /api/v1/orders`, whole request (API key, member, rules, ledger, tier, answer):
+  {queries["existing_member"]["queries"]} for an existing member, {queries["new_member"]["queries"]} for a new
+  one (sign-up points and tier join included), {queries["replay"]["queries"]} for a replayed order id; the
+  one-row-insert baseline runs 1.
+- In one process with no load generator, an order takes {profile["order_ms"]:.1f} ms, of which
+  {profile["order_sql_ms"]:.1f} ms waiting on SQL; the one-row-insert baseline {profile["insert_ms"]:.1f} ms
+  ({profile["insert_sql_ms"]:.1f} ms SQL). The run leaves the statements of one order in
+  `bench-results/order-queries.json` and a cProfile of the order calls in `bench-results/order-profile.txt`.
+- Orders written during the run: {written["orders"]:,}; `verify_ledger` then found every balance equal to its
+  ledger.
 
-- **Machine:** {machine_line}. The load generator, gunicorn and PostgreSQL share these cores.
-- **Method:** gunicorn `config.wsgi` with {load.workers} sync workers on 127.0.0.1, settings
-  `tests.bench.settings` (the production settings, plain HTTP, throttle limit raised), a throwaway PostgreSQL
-  database, Celery tasks published to {broker_name}. wrk with {load.connections} connections POSTs an order
-  body (`tests/bench/orders.lua`: a new order id each time; {1 - load.new_share:.0%} of the orders for one of
-  {load.customers:,} existing members, the rest for new customers) to each endpoint for {load.warmup} s of
-  warm-up, then {load.rounds} interleaved rounds of {load.duration} s each; the best round of each endpoint is
-  shown. The baselines (`tests/bench/views.py`) parse the same body through the same middleware: the bare JSON
-  endpoint answers it, the one-row-insert endpoint also runs one raw `INSERT` (autocommit).
+Machine: {machine_line}. The load generator, gunicorn and PostgreSQL share these cores.
+
+Method: gunicorn `config.wsgi` with {load.workers} sync workers on 127.0.0.1, settings `tests.bench.settings`
+(the production settings over plain HTTP, throttle limit raised so it never refuses, though it still runs), a
+throwaway PostgreSQL database, Celery tasks published to {broker_name}. wrk with {load.connections}
+connections POSTs an order body (`tests/bench/orders.lua`: a new order id each time; {1 - load.new_share:.0%}
+of the orders for one of {load.customers:,} existing members, the rest for new customers) to each endpoint:
+{load.warmup} s of warm-up, then {load.rounds} interleaved rounds of {load.duration} s; the best round of each
+endpoint is shown. The baselines (`tests/bench/views.py`) parse the same body through the same middleware:
+the bare JSON endpoint answers it, the one-row-insert endpoint also runs one raw `INSERT` (autocommit).
+Server CPU is the user + system time of the gunicorn workers and of the PostgreSQL backends of the bench
+database during the round (from /proc), divided by the requests served.
 """
 
 
@@ -322,6 +390,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--customers", type=int, help="members created before the run")
+    parser.add_argument("--no-tiers", action="store_true", help="skip the tier recalculation bench")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
@@ -343,8 +412,10 @@ def main() -> None:
         setup = run_json(env, "-m", "tests.bench.prepare", "setup", "--customers", str(load.customers))
         env["BENCH_API_KEY"] = setup["api_key"]
         log(f"program {setup['program']} with {setup['customers']} members ready")
-        with gunicorn(env, workers=load.workers) as base:
-            results = measure(base, load=load, env=env)
+        with gunicorn(env, workers=load.workers) as server:
+            load_average = os.getloadavg()[0]
+            results = measure(server, load=load, env=env)
+            load_average = max(load_average, os.getloadavg()[0])
         queries = run_json(env, "-m", "tests.bench.prepare", "queries")
         profile_file = LOG_DIR / "order-profile.txt"
         profile = run_json(
@@ -369,9 +440,11 @@ def main() -> None:
                     written=written,
                     machine_line=machine(env),
                     broker=broker,
+                    load_average=load_average,
                 )
             )
-            tiers_bench(env)
+            if not args.no_tiers:
+                tiers_bench(env)
     if broker.startswith("redis"):
         import redis
 

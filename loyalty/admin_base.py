@@ -90,6 +90,11 @@ def object_merchant_id(obj: Model, lookup: str) -> int | None:
     return getattr(obj, f"{last}_id", None)
 
 
+def clean_search_term(term: str) -> str:
+    """A search box value the database accepts: PostgreSQL refuses NUL characters in text (a 500 otherwise)."""
+    return term.replace("\x00", "").strip()[:200]
+
+
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A related-field filter whose choices are the user's merchant's rows only (the stock one lists every
     merchant's programs and tiers by name)."""
@@ -151,6 +156,9 @@ class MerchantScopedAdmin(_ScopedPermissionsMixin, _ScopedFormFieldsMixin, admin
 
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), request, self.get_merchant_lookup())
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, clean_search_term(search_term))
 
     def get_list_filter(self, request):
         return [self._scoped_filter(entry) for entry in super().get_list_filter(request)]

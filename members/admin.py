@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 
-from loyalty.admin_base import MerchantScopedAdmin, ReadOnlyMixin
+from loyalty.admin_base import MerchantScopedAdmin, ReadOnlyMixin, clean_search_term
 from loyalty.errors import ApplicationError
 from loyalty.models import Tier
 from members.models import Member, Order, Transaction
@@ -93,7 +93,7 @@ class MemberAdmin(MerchantScopedAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         """Exact keys first (each an index probe); only when none matches, the start of a name."""
-        term = search_term.strip()
+        term = clean_search_term(search_term)
         if not term:
             return queryset, False
         if "@" in term:
@@ -281,7 +281,7 @@ class TransactionAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     search_help_text = "Exact customer id."
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
+        term = clean_search_term(search_term)
         return (queryset.filter(member__customer_id=term), False) if term else (queryset, False)
 
     def lookup_allowed(self, lookup, value, request=None):
@@ -301,5 +301,5 @@ class OrderAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     search_fields = ["order_id"]
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
+        term = clean_search_term(search_term)
         return (queryset.filter(order_id=term), False) if term else (queryset, False)

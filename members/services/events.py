@@ -14,6 +14,7 @@ from loyalty.periods import period_bounds
 from loyalty.rules import live_rules
 from members.choices import TransactionKind, TransactionSource
 from members.models import Event, Member
+from members.services.inputs import id_clean
 from members.services.ledger import member_lock, points_post
 from members.services.tiers import tier_evaluate_after_earning
 
@@ -38,6 +39,9 @@ def event_record(
 ) -> EventResult:
     """Record an event once per `event_id` and award the first live rule for its type, unless the
     member already reached that rule's limit in the period containing `occurred_at`."""
+    event_id = id_clean(event_id, field="event_id")
+    customer_id = id_clean(customer_id, field="customer_id")
+    type = id_clean(type, field="type", max_length=Event._meta.get_field("type").max_length)
     existing = Event.objects.select_related("member__tier").filter(program=program, event_id=event_id).first()
     if existing:
         return EventResult(existing, existing.member, created=False)

@@ -29,12 +29,15 @@ def money_clean(value, *, field: str, allow_zero: bool = True) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def id_clean(value, *, field: str) -> str:
-    """A non-empty external id (order, refund, event, idempotency key) of at most 255 characters."""
+def id_clean(value, *, field: str, max_length: int = MAX_ID_LENGTH) -> str:
+    """A non-empty external id (order, refund, event, idempotency key, event type) of at most `max_length`
+    characters, without NUL (PostgreSQL cannot store it)."""
     if not isinstance(value, str) or not value.strip():
         raise _invalid(field, "Required.")
-    if len(value) > MAX_ID_LENGTH:
-        raise _invalid(field, f"At most {MAX_ID_LENGTH} characters.")
+    if len(value) > max_length:
+        raise _invalid(field, f"At most {max_length} characters.")
+    if "\x00" in value:
+        raise _invalid(field, "Must not contain NUL characters.")
     return value
 
 

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from loyalty.choices import RuleType
-from loyalty.errors import NotFound
+from loyalty.errors import NotFound, ValidationFailed
 from members.models import Event, Member, Transaction
 from members.services.events import event_record
 from members.services.members import member_upsert
@@ -118,5 +118,20 @@ def test_event_for_an_unknown_member_is_not_found(program):
     # when an event names an unknown customer
     with pytest.raises(NotFound):
         _event(program, "e1")
+    # then nothing is written
+    assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("event_id", ""), ("event_id", "e" * 256), ("type", ""), ("type", "t" * 101), ("customer_id", "c\x00")],
+)
+def test_event_bad_input_is_refused_and_writes_nothing(program, member, field, value):
+    # given an event with one bad value
+    body = dict(event_id="e1", customer_id="c1", type="review_posted")
+    body[field] = value
+    # when it is recorded
+    with pytest.raises(ValidationFailed):
+        event_record(program=program, **body)
     # then nothing is written
     assert not Event.objects.exists()

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 
-from loyalty.admin_base import MerchantScopedAdmin, ReadOnlyMixin, clean_search_term
+from loyalty.admin_base import MerchantScopedAdmin, ReadOnlyMixin, clean_search_term, export_csv
 from loyalty.errors import ApplicationError
 from loyalty.models import Tier
 from members.models import Member, Order, Transaction
@@ -84,6 +84,9 @@ class MemberAdmin(MerchantScopedAdmin):
     search_help_text = "Exact email, customer id or referral/card code; or the start of a first or last name."
     fields = ["program", "customer_id", "email", "first_name", "last_name", "birthday", "phone"]
     readonly_fields = ["program", "customer_id"]
+    actions = [export_csv]
+    csv_fields = ["customer_id", "email", "first_name", "last_name", "points_balance", "pending_points",
+                  "lifetime_points", "tier__key", "referral_code", "created_at"]  # fmt: skip
 
     def has_add_permission(self, request):
         return False  # members join through the shop (API, widget, import)
@@ -279,6 +282,9 @@ class TransactionAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     ordering = ["-id"]
     search_fields = ["member__customer_id"]
     search_help_text = "Exact customer id."
+    actions = [export_csv]
+    csv_fields = ["created_at", "member__customer_id", "kind", "points", "balance_after", "status", "source",
+                  "description", "acting_user"]  # fmt: skip
 
     def get_search_results(self, request, queryset, search_term):
         term = clean_search_term(search_term)

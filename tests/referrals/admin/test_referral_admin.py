@@ -9,6 +9,9 @@ from referrals.services.fraud import referral_settings_get
 from tests.admin.conftest import client_of, staff_user
 from tests.factories import MerchantFactory
 
+# session, user, membership, program ids, permissions; then the list's own (rows, filter choices, date hierarchy).
+REFERRAL_LIST_QUERIES = 11
+
 
 def _blocked_referral(program, referrer):
     member_join(
@@ -58,3 +61,25 @@ def test_settings_page_shows_the_programs_stats(program, referrer):
     assert "Invites claimed: <strong>1</strong>" in html
     assert "Friend rewards granted: <strong>1</strong>" in html
     assert ReferralSettings.objects.count() == 1
+
+
+def test_referral_list_queries_do_not_grow_with_referrals(program, referrer, django_assert_num_queries):
+    # given the owner's referral list with one referral, then with twelve (joined and blocked)
+    member_join(program=program, customer_id="f-0", email="f0@example.com", referral_code=referrer.referral_code)
+    client = client_of(staff_user(program.merchant))
+    url = reverse("admin:referrals_referral_changelist")
+    client.get(url)  # warm the content-type cache
+    with django_assert_num_queries(REFERRAL_LIST_QUERIES):
+        response = client.get(url)
+    assert len(response.context["cl"].result_list) == 1
+    for i in range(1, 12):
+        member_join(
+            program=program, customer_id=f"f-{i}", email=f"f{i}@example.com", referral_code=referrer.referral_code
+        )
+
+    # when the list is opened again
+    with django_assert_num_queries(REFERRAL_LIST_QUERIES):
+        response = client.get(url)
+
+    # then it cost the same queries
+    assert len(response.context["cl"].result_list) == 12

@@ -81,6 +81,8 @@ def test_server_configuration_comes_from_the_environment(tmp_path):
     database = loaded["DATABASES"]["default"]
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["HOST"], database["NAME"], database["USER"]) == ("db.internal", "loyalty", "loyal")
+    assert database["CONN_MAX_AGE"] == 60  # connections are kept between requests
+    assert database["CONN_HEALTH_CHECKS"] is True
     assert loaded["CELERY_BROKER_URL"] == "redis://cache.internal:6379/0"
     assert loaded["CELERY_BROKER_TRANSPORT_OPTIONS"] is None
     assert loaded["DEBUG"] is False

@@ -1,7 +1,7 @@
 """Production: PostgreSQL, a real broker, secure cookies and HSTS. Every secret from the environment."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -12,7 +12,10 @@ CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
+# Keep database connections across requests (a new PostgreSQL backend per request costs more than most
+# requests); a connection that went bad is replaced at the start of the next request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
 }

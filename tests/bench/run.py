@@ -73,6 +73,7 @@ class Measurement:
     p50_ms: float
     p99_ms: float
     cpu_ms: float  # CPU time of the gunicorn workers and their PostgreSQL backends, per request
+    db_cpu_ms: float  # the PostgreSQL backends' share of it
 
     @property
     def rps(self) -> float:
@@ -210,12 +211,20 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def server_cpu(server: Server, db: psycopg.Connection) -> dict[int, int]:
-    """CPU ticks so far of every process serving the bench: the gunicorn workers and the PostgreSQL backends
-    of the bench database (not this connection). Other load on the machine is not counted, which makes
-    CPU per request comparable between runs on a busy machine where req/s is not."""
+def server_cpu(server: Server, db: psycopg.Connection) -> dict[str, dict[int, int]]:
+    """CPU ticks so far of every process serving the bench: the gunicorn workers ("web") and the PostgreSQL
+    backends of the bench database ("db", not this connection). Other load on the machine is not counted,
+    which makes CPU per request comparable between runs on a busy machine where req/s is not."""
     backends = [pid for (pid,) in db.execute(BACKENDS_SQL).fetchall()]
-    return {pid: _cpu_ticks(pid) for pid in [*_children(server.pid), *backends]}
+    return {
+        "web": {pid: _cpu_ticks(pid) for pid in _children(server.pid)},
+        "db": {pid: _cpu_ticks(pid) for pid in backends},
+    }
+
+
+def _cpu_ms(before: dict[int, int], after: dict[int, int], requests: int) -> float:
+    ticks = sum(used - before.get(pid, 0) for pid, used in after.items())
+    return ticks / TICKS_PER_SECOND * 1000 / max(requests, 1)
 
 
 BACKENDS_SQL = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -235,7 +244,8 @@ def measure(server: Server, *, load: Load, env: dict[str, str]) -> list[Measurem
             before = server_cpu(server, db)
             raw = wrk(base + path, seconds=load.duration, load=load, run_id=f"r{round_no}", env=env)
             after = server_cpu(server, db)
-            ticks = sum(used - before.get(pid, 0) for pid, used in after.items())
+            web_ms = _cpu_ms(before["web"], after["web"], raw["requests"])
+            db_ms = _cpu_ms(before["db"], after["db"], raw["requests"])
             result = Measurement(
                 name=name,
                 requests=raw["requests"],
@@ -244,10 +254,11 @@ def measure(server: Server, *, load: Load, env: dict[str, str]) -> list[Measurem
                 socket_errors=raw["socket_errors"],
                 p50_ms=raw["p50_us"] / 1000,
                 p99_ms=raw["p99_us"] / 1000,
-                cpu_ms=ticks / TICKS_PER_SECOND * 1000 / max(raw["requests"], 1),
+                cpu_ms=web_ms + db_ms,
+                db_cpu_ms=db_ms,
             )
             log(
-                f"round {round_no} {name}: {result.rps:.0f} req/s, p50 {result.p50_ms:.1f} ms, {result.cpu_ms:.2f} CPU ms"
+                f"round {round_no} {name}: {result.rps:.0f} req/s, p50 {result.p50_ms:.1f} ms, {result.cpu_ms:.2f} CPU ms ({result.db_cpu_ms:.2f} in PostgreSQL)"
             )
             if name not in best or result.rps > best[name].rps:
                 best[name] = result
@@ -282,13 +293,13 @@ def results_table(results: list[Measurement]) -> str:
     bare, insert = by_name["bare JSON"], by_name["one-row INSERT"]
     lines = [
         "| endpoint | req/s | p50 ms | p99 ms | vs one-row INSERT | vs bare JSON | server CPU ms/req "
-        "| by CPU vs one-row INSERT | non-2xx |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| of which PostgreSQL | by CPU vs one-row INSERT | non-2xx |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for m in results:
         lines.append(
             f"| {m.name} | {m.rps:,.0f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | {m.rps / insert.rps:.0%} "
-            f"| {m.rps / bare.rps:.0%} | {m.cpu_ms:.2f} | {insert.cpu_ms / m.cpu_ms:.0%} "
+            f"| {m.rps / bare.rps:.0%} | {m.cpu_ms:.2f} | {m.db_cpu_ms:.2f} | {insert.cpu_ms / m.cpu_ms:.0%} "
             f"| {m.non_2xx + m.socket_errors} |"
         )
     return "\n".join(lines)

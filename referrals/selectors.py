@@ -63,7 +63,7 @@ def referral_stats(*, program: Program, referrer: Member | None = None) -> Refer
     converted = Q(status=ReferralStatus.CONVERTED)
     counts = rows.aggregate(
         invites_claimed=Count("pk", filter=Q(status__in=_COUNTED)),
-        friends_converted=Count("pk", filter=converted | Q(status=ReferralStatus.CANCELLED)),
+        friends_converted=Count("pk", filter=converted),
         blocked=Count("pk", filter=Q(status=ReferralStatus.BLOCKED)),
         friend_rewards_granted=Count("friend_voucher"),
         referrer_rewards_granted=Count("pk", filter=converted),

@@ -17,7 +17,7 @@ REFERRALS_SHOWN = 50
 
 class ReferralStatsOutput(serializers.Serializer):
     invites_claimed = serializers.IntegerField(help_text="Friends referred and not blocked.")
-    friends_converted = serializers.IntegerField(help_text="Friends whose first qualifying order was paid.")
+    friends_converted = serializers.IntegerField(help_text="Friends whose first qualifying order was paid and kept.")
     blocked = serializers.IntegerField(help_text="Attempts blocked by the fraud controls.")
     revenue = serializers.DecimalField(max_digits=16, decimal_places=2, help_text="Referred friends' orders, net.")
     friend_rewards_granted = serializers.IntegerField()

@@ -11,6 +11,7 @@ from members.models import Member, Transaction
 from members.services.pending import activate_pending_points
 from referrals.choices import ReferralStatus
 from referrals.models import Referral
+from referrals.selectors import referral_stats
 from referrals.services.flows import member_join, order_paid, order_refunded
 from rewards.choices import VoucherStatus
 from rewards.models import Voucher
@@ -136,3 +137,12 @@ def test_refund_cancels_an_unused_referrer_voucher(pending_program, referrer):
     # then the referrer's voucher is cancelled
     assert Voucher.objects.get(member=referrer).status == VoucherStatus.CANCELLED
     assert Referral.objects.get().status == ReferralStatus.CANCELLED
+
+
+def test_cancelled_referral_is_not_counted_as_converted(converted, referrer, pending_program):
+    # given / when the qualifying order is refunded inside the window
+    order_refunded(program=pending_program, order_id="1", refund_id="r1", amount=Decimal("80"))
+
+    # then the stats no longer count the conversion nor its points
+    stats = referral_stats(program=pending_program, referrer=referrer)
+    assert (stats.invites_claimed, stats.friends_converted, stats.referrer_points_granted) == (1, 0, 0)

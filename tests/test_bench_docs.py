@@ -1,6 +1,6 @@
 """`make bench` rewrites only its own section of docs/benchmarks.md."""
 
-from tests.bench.run import section_replace
+from tests.bench.run import section_replace, statements_summary
 
 DOCUMENT = """# Benchmarks
 
@@ -39,3 +39,23 @@ def test_the_last_section_is_replaced_to_the_end():
     updated = section_replace(document, "## Order ingestion\n\nnew\n")
     # then nothing of the old one is left
     assert updated == "# Benchmarks\n\n## Order ingestion\n\nnew\n"
+
+
+def test_statements_are_named_by_verb_and_table():
+    # given the SQL Django sent for one call
+    statements = [
+        'SELECT "a"."id" FROM "loyalty_apikey" INNER JOIN "loyalty_program" ON (1=1) WHERE "a"."key_hash" = %s',
+        "BEGIN",
+        'SELECT "m"."id" FROM "members_member" WHERE "m"."id" = 1 FOR UPDATE OF "members_member"',
+        'INSERT INTO "members_order" ("program_id") VALUES (1) RETURNING "members_order"."id"',
+        'UPDATE "members_member" SET "points_balance" = 5 WHERE "members_member"."id" = 1',
+        'SAVEPOINT "s1_x1"',
+        "COMMIT",
+    ]
+    # when they are summarised
+    summary = statements_summary([{"sql": sql} for sql in statements])
+    # then each is its verb and table
+    assert summary == (
+        "`SELECT loyalty_apikey`, `BEGIN`, `SELECT members_member FOR UPDATE`, `INSERT members_order`, "
+        "`UPDATE members_member`, `SAVEPOINT`, `COMMIT`"
+    )

@@ -344,10 +344,13 @@ Where an order's time goes:
   {queries["existing_member"]["queries"]} for an existing member, {queries["new_member"]["queries"]} for a new
   one (sign-up points and tier join included), {queries["replay"]["queries"]} for a replayed order id; the
   one-row-insert baseline runs 1.
+  For an existing member: {statements_summary(queries["existing_member"]["sql"])}.
 - In one process with no load generator, an order takes {profile["order_ms"]:.1f} ms, of which
-  {profile["order_sql_ms"]:.1f} ms waiting on SQL; the one-row-insert baseline {profile["insert_ms"]:.1f} ms
-  ({profile["insert_sql_ms"]:.1f} ms SQL). The run leaves the statements of one order in
-  `bench-results/order-queries.json` and a cProfile of the order calls in `bench-results/order-profile.txt`.
+  {profile["order_sql_ms"]:.1f} ms waiting on SQL, and {profile["order_cpu_ms"]:.1f} ms of Python CPU (mostly
+  the ORM compiling those statements); the one-row-insert baseline {profile["insert_ms"]:.1f} ms
+  ({profile["insert_sql_ms"]:.1f} ms SQL, {profile["insert_cpu_ms"]:.1f} ms CPU). The run leaves the statements
+  of one order in `bench-results/order-queries.json` and a cProfile of the order calls in
+  `bench-results/order-profile.txt`.
 - Orders written during the run: {written["orders"]:,}; `verify_ledger` then found every balance equal to its
   ledger.
 
@@ -364,6 +367,27 @@ the bare JSON endpoint answers it, the one-row-insert endpoint also runs one raw
 Server CPU is the user + system time of the gunicorn workers and of the PostgreSQL backends of the bench
 database during the round (from /proc), divided by the requests served.
 """
+
+
+TABLE_OF = {
+    "SELECT": re.compile(r'\bFROM\s+"(\w+)"'),
+    "INSERT": re.compile(r'^INSERT INTO\s+"(\w+)"'),
+    "UPDATE": re.compile(r'^UPDATE\s+"(\w+)"'),
+    "DELETE": re.compile(r'^DELETE FROM\s+"(\w+)"'),
+}
+
+
+def statement_name(sql: str) -> str:
+    """`SELECT members_member FOR UPDATE`, `INSERT members_order`, `COMMIT` …: a statement in a few words."""
+    verb = sql.split(maxsplit=1)[0].upper()
+    pattern = TABLE_OF.get(verb)
+    found = pattern.search(sql) if pattern else None
+    name = f"{verb} {found[1]}" if found else verb
+    return name + (" FOR UPDATE" if verb == "SELECT" and "FOR UPDATE" in sql else "")
+
+
+def statements_summary(statements: list[dict]) -> str:
+    return ", ".join(f"`{statement_name(statement['sql'])}`" for statement in statements)
 
 
 def section_replace(document: str, text: str) -> str:

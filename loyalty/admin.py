@@ -20,6 +20,7 @@ from loyalty.admin_base import (
     ScopedTabularInline,
     SuperuserOnlyAdmin,
 )
+from loyalty.admin_dashboard import program_dashboard
 from loyalty.admin_forms import BonusCampaignForm, EarningRuleForm, ProgramForm, RewardForm, TierForm, TierFormSet
 from loyalty.choices import RuleType
 from loyalty.models import ApiKey, EarningRule, Merchant, MerchantMembership, Program, Tier
@@ -131,7 +132,7 @@ class ApiKeyInline(ScopedTabularInline):
 class ProgramAdmin(MerchantScopedAdmin):
     form = ProgramForm
     change_form_template = "admin/loyalty/program/change_form.html"
-    list_display = ["name", "slug", "currency", "merchant", "created_at"]
+    list_display = ["name", "slug", "currency", "merchant", "created_at", "dashboard_link"]
     list_select_related = ["merchant"]
     search_fields = ["name", "slug"]
     ordering = ["name", "id"]
@@ -168,6 +169,12 @@ class ProgramAdmin(MerchantScopedAdmin):
             },
         ),
     ]
+
+    @admin.display(description="Dashboard")
+    def dashboard_link(self, program):
+        return format_html(
+            '<a href="{}">Does it pay?</a>', reverse("admin:loyalty_program_dashboard", args=[program.pk])
+        )
 
     @admin.display(description="Widget preview")
     def widget_preview(self, program):
@@ -209,6 +216,7 @@ class ProgramAdmin(MerchantScopedAdmin):
                 view(self.api_key_revoke_view),
                 name="loyalty_program_api_key_revoke",
             ),
+            path("<int:program_id>/dashboard/", view(self.dashboard_view), name="loyalty_program_dashboard"),
             path(
                 "<int:program_id>/secrets/<str:secret>/rotate/",
                 view(self.secret_rotate_view),
@@ -281,6 +289,22 @@ class ProgramAdmin(MerchantScopedAdmin):
             value=value,
             note="The old secret stopped working. Put this one in your shop's settings now.",
         )
+
+    def dashboard_view(self, request, program_id):
+        """Does the program pay: revenue from members, points issued/redeemed/owed, rewards, referrals."""
+        program = self.get_object(request, str(program_id))
+        if program is None:
+            raise Http404
+        if not self.has_view_permission(request, program):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": program,
+            "title": f"{program.name}: does the program pay?",
+            **program_dashboard(program=program),
+        }
+        return TemplateResponse(request, "admin/loyalty/program/dashboard.html", context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_manage_credentials"] = bool(obj) and request.user.has_perm(CREDENTIALS_PERMISSION)

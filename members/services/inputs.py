@@ -20,13 +20,15 @@ def money_clean(value, *, field: str, allow_zero: bool = True) -> Decimal:
         raise _invalid(field, 'Must be a decimal number, e.g. "19.99".') from None
     if not amount.is_finite():
         raise _invalid(field, "Must be a finite decimal number.")
-    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
-        raise _invalid(field, "At most 2 decimal places.")
     if amount < 0 or (amount == 0 and not allow_zero):
         raise _invalid(field, "Must be greater than zero." if not allow_zero else "Must not be negative.")
+    # The bound first: quantizing a number of more than 28 digits raises InvalidOperation.
     if amount > MAX_MONEY:
         raise _invalid(field, f"At most {MAX_MONEY}.")
-    return amount.quantize(Decimal("0.01"))
+    cents = amount.quantize(Decimal("0.01"))
+    if cents != amount:
+        raise _invalid(field, "At most 2 decimal places.")
+    return cents
 
 
 def id_clean(value, *, field: str, max_length: int = MAX_ID_LENGTH) -> str:

@@ -47,6 +47,17 @@ class MerchantMembershipAdmin(SuperuserOnlyAdmin):
     autocomplete_fields = ["user", "merchant"]
     fields = ["user", "merchant", "role"]
 
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["help_texts"] = {
+            "role": "Owner: the whole program, API keys and secrets, member service. "
+            "Manager: the program configuration and member service; sees API keys but cannot issue or revoke them. "
+            "Support: views the program, members, ledger, vouchers and referrals; adjusts points, cancels vouchers "
+            "and moves fulfilment. Nobody edits ledger rows. Saving makes the user staff and puts them in the "
+            "role's permission group.",
+            "user": "Staff belong to exactly one merchant and see only its rows.",
+        }
+        return super().get_form(request, obj, **kwargs)
+
     def save_model(self, request, obj, form, change):
         # Through the service: the user joins the role's permission group and becomes staff.
         saved = merchant_staff_add(user=obj.user, merchant=obj.merchant, role=obj.role)

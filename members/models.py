@@ -28,6 +28,9 @@ class Member(models.Model):
     last_name = models.CharField(max_length=150, blank=True)
     birthday = models.DateField(null=True, blank=True)
     phone = models.CharField(max_length=32, blank=True)
+    emails_allowed = models.BooleanField(
+        default=True, help_text="Program emails (points reminders, news). Unsubscribing turns it off."
+    )
 
     points_balance = models.IntegerField(default=0)
     pending_points = models.IntegerField(default=0)
@@ -215,3 +218,23 @@ class TierChange(models.Model):
 
     def __str__(self):
         return f"{self.from_tier} → {self.to_tier} ({self.reason})"
+
+
+class MagicLink(models.Model):
+    """A one-time sign-in link to the member portal, sent by email. Only the token's SHA-256 is stored;
+    the link is spent by one conditional UPDATE (`used_at IS NULL AND expires_at > now`), so it works once."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="magic_links")
+    token_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token_hash"], name="%(app_label)s_%(class)s_unique_token_hash"),
+        ]
+
+    def __str__(self):
+        return f"sign-in link for {self.member_id} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -346,8 +346,8 @@ Where an order's time goes:
   one-row-insert baseline runs 1.
   For an existing member: {statements_summary(queries["existing_member"]["sql"])}.
 - In one process with no load generator, an order takes {profile["order_ms"]:.1f} ms, of which
-  {profile["order_sql_ms"]:.1f} ms waiting on SQL, and {profile["order_cpu_ms"]:.1f} ms of Python CPU (mostly
-  the ORM compiling those statements); the one-row-insert baseline {profile["insert_ms"]:.1f} ms
+  {profile["order_sql_ms"]:.1f} ms waiting on SQL, and {profile["order_cpu_ms"]:.1f} ms of CPU in the Python
+  process; the one-row-insert baseline {profile["insert_ms"]:.1f} ms
   ({profile["insert_sql_ms"]:.1f} ms SQL, {profile["insert_cpu_ms"]:.1f} ms CPU). The run leaves the statements
   of one order in `bench-results/order-queries.json` and a cProfile of the order calls in
   `bench-results/order-profile.txt`.

@@ -99,6 +99,21 @@ class LedgerMachine(RuleBasedStateMachine):
         self.orders.append(order_id)
 
     @precondition(lambda self: self.orders)
+    @rule(data=st.data())
+    def order_again(self, data):
+        order = Order.objects.get(program=self.program, order_id=data.draw(st.sampled_from(self.orders)))
+        before = Transaction.objects.filter(program=self.program).count()
+        result = order_record(
+            program=self.program,
+            order_id=order.order_id,
+            customer_id=order.member.customer_id,
+            subtotal=order.subtotal,
+            currency="USD",
+        )
+        assert not result.created and result.order.pk == order.pk
+        assert Transaction.objects.filter(program=self.program).count() == before
+
+    @precondition(lambda self: self.orders)
     @rule(data=st.data(), full=st.booleans())
     def refund(self, data, full):
         order = Order.objects.get(program=self.program, order_id=data.draw(st.sampled_from(self.orders)))

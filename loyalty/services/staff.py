@@ -25,7 +25,13 @@ ROLE_GROUP_NAMES = {
 }
 
 # What a merchant configures: fully editable by owners and managers, viewable by support.
-_CONFIG_MODELS = ["loyalty.program", "loyalty.earningrule", "loyalty.tier", "rewards.reward"]
+_CONFIG_MODELS = [
+    "loyalty.program",
+    "loyalty.earningrule",
+    "loyalty.tier",
+    "rewards.reward",
+    "referrals.referralsettings",
+]
 _CREDENTIAL_MODELS = ["loyalty.apikey"]
 # Records written by services (members, ledger, redemptions, referrals): view-only, members' profile editable.
 _RECORD_APPS = ["members", "rewards", "referrals"]

@@ -17,7 +17,7 @@ from django.core.validators import URLValidator
 
 # Far enough for any campaign; also keeps clear of year 1 and 9999, where a UTC shift overflows.
 MIN_YEAR, MAX_YEAR = 1970, 2100
-DECIMAL_PATTERN = re.compile(r"^-?\d+(\.\d+)?$")
+DECIMAL_PATTERN = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _url_validator = URLValidator(schemes=["http", "https"])
 
 
@@ -89,8 +89,9 @@ class Reader:
                 if value[key] is not None:
                     self.problem(child(path, key), elsewhere[key])
                 continue
-            hint = difflib.get_close_matches(str(key), known, n=1)
-            self.problem(child(path, str(key)), "unknown key" + (f" (did you mean {hint[0]}?)" if hint else ""))
+            shown = str(key) if len(str(key)) <= 60 else str(key)[:60] + "…"
+            hint = difflib.get_close_matches(shown, known, n=1)
+            self.problem(child(path, shown), "unknown key" + (f" (did you mean {hint[0]}?)" if hint else ""))
         for key in required:
             if key not in value:
                 self.problem(child(path, key), f"required {why}" if key in variant_keys and why else "required")

@@ -53,6 +53,8 @@ CASES = [
     # Earning
     ({"earning__points_per_currency_unit": 1}, [f"earning.points_per_currency_unit: {DECIMAL}"]),
     ({"earning__points_per_currency_unit": "1e2"}, [f"earning.points_per_currency_unit: {DECIMAL}"]),
+    ({"earning__points_per_currency_unit": "١"}, [f"earning.points_per_currency_unit: {DECIMAL}"]),
+    ({"earning__points_per_currency_unit": " 1"}, [f"earning.points_per_currency_unit: {DECIMAL}"]),
     (
         {"earning__points_per_currency_unit": "1.12345"},
         ["earning.points_per_currency_unit: must have at most 4 decimal places"],

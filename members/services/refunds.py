@@ -1,7 +1,6 @@
 """Refunds: take back an order's points in proportion to the money returned, once per `refund_id`."""
 
 import logging
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -83,11 +82,17 @@ def refund_record(*, program: Program, order_id: str, refund_id: str, amount: De
 
 
 def _points_to_reverse(order: Order, refunded: Decimal) -> int:
+    """The order's share of points for `refunded` so far, floored, minus what was reversed already.
+    Integer arithmetic in cents: an exact floor, whatever the size of the numbers."""
     if refunded >= order.subtotal:
         target = order.points_awarded
     else:
-        target = math.floor(order.points_awarded * refunded / order.subtotal)
+        target = order.points_awarded * _cents(refunded) // _cents(order.subtotal)
     return max(target - order.points_reversed, 0)
+
+
+def _cents(amount: Decimal) -> int:
+    return int(amount * 100)
 
 
 def _reverse(*, member: Member, order: Order, refund: Refund, points: int, full: bool) -> int:

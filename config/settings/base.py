@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "members",
     "rewards",
     "referrals",
+    "storefront",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +132,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 CORS_URLS_REGEX = r"^/api/widget/.*$"
+# Origins are allowed per program (`Program.allowed_origins`, checked in storefront/cors.py), never globally.
+CORS_ALLOW_HEADERS = (*default_headers, "x-loyalty-program", "x-loyalty-customer", "x-loyalty-digest", "if-none-match")
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+CORS_PREFLIGHT_MAX_AGE = 600
+# Storefront widget throttles: per identified shopper and per IP address.
+WIDGET_THROTTLE_RATES = {
+    "widget_shopper": env("WIDGET_SHOPPER_THROTTLE_RATE", default="120/min"),
+    "widget_ip": env("WIDGET_IP_THROTTLE_RATE", default="600/min"),
+}
 
 # Celery: an embedded filesystem broker by default, so `make run` needs no server.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")

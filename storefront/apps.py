@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class StorefrontConfig(AppConfig):
+    """The storefront channels: the widget API, Shopify webhooks, the in-store (POS) API and the demo shop."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "storefront"
+
+    def ready(self):
+        from storefront import cors  # noqa: F401  (connects the per-program CORS check)

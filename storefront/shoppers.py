@@ -1,0 +1,64 @@
+"""Who is asking, on the storefront: the program (its public key) and, when the shop vouches for a logged-in
+shopper, their customer id. The shop proves it with `hex(HMAC-SHA256(digest_secret, customer_id))`, compared
+in constant time before any member is looked up, so a wrong digest tells nothing about which customers exist."""
+
+from dataclasses import dataclass
+
+from loyalty.api.fields import storable_text
+from loyalty.digests import digest_for, digest_valid
+from loyalty.errors import ApplicationError
+from loyalty.models import Program
+
+PROGRAM_HEADER = "X-Loyalty-Program"
+CUSTOMER_HEADER = "X-Loyalty-Customer"
+DIGEST_HEADER = "X-Loyalty-Digest"
+# Preflight requests carry no header values, so the widget also names its program in the query string.
+PROGRAM_PARAM = "program"
+_CACHED_PROGRAM = "_loyalty_widget_program"
+
+
+class Unauthorized(ApplicationError):
+    status = 401
+    code = "unauthorized"
+
+
+@dataclass(frozen=True)
+class Shopper:
+    program: Program
+    customer_id: str | None  # None: a guest (the program header only)
+
+
+def customer_digest(*, program: Program, customer_id: str) -> str:
+    """What the shop's server computes for its logged-in customer (and what the demo shop embeds)."""
+    return digest_for(program, customer_id)
+
+
+def program_key_of(request) -> str:
+    return (request.headers.get(PROGRAM_HEADER) or request.GET.get(PROGRAM_PARAM) or "").strip()
+
+
+def request_program(request) -> Program | None:
+    """The program the request names, looked up once per request (the CORS check and the view share it)."""
+    if hasattr(request, _CACHED_PROGRAM):
+        return getattr(request, _CACHED_PROGRAM)
+    key = program_key_of(request)
+    program = Program.objects.filter(public_key=key).first() if storable_text(key, max_length=40) else None
+    setattr(request, _CACHED_PROGRAM, program)
+    return program
+
+
+def shopper_identify(request) -> Shopper:
+    """The program, and the customer if the shop signed one. Unknown program or wrong digest: 401."""
+    program = request_program(request)
+    if program is None:
+        raise Unauthorized(f"Send the program's public key in {PROGRAM_HEADER}.", code="unknown_program")
+    customer_id = request.headers.get(CUSTOMER_HEADER)
+    digest = request.headers.get(DIGEST_HEADER)
+    if customer_id is None and digest is None:
+        return Shopper(program=program, customer_id=None)
+    if not customer_id or not digest or not storable_text(customer_id):
+        raise Unauthorized(f"Send both {CUSTOMER_HEADER} and {DIGEST_HEADER}.", code="invalid_digest")
+    # compare_digest refuses non-ASCII strings (TypeError): such a digest is simply wrong.
+    if not digest.isascii() or not digest_valid(program, customer_id, digest):
+        raise Unauthorized("The customer digest does not match.", code="invalid_digest")
+    return Shopper(program=program, customer_id=customer_id)

@@ -1,0 +1,105 @@
+"""Answers of the widget API. The member, transactions, rewards, vouchers and redemptions are the server
+API's serializers; only the program's public face and the reward's "can I redeem it" are the widget's own."""
+
+from rest_framework import serializers
+
+from loyalty.models import EarningRule, Program, Tier
+from members.api.serializers import MemberOutputSerializer, TransactionOutputSerializer
+from rewards.api.serializers import RewardOutputSerializer, VoucherOutputSerializer
+from storefront.widget.selectors import portal_url, program_language
+
+
+class WayToEarnSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EarningRule
+        fields = ["key", "type", "name", "points", "event", "min_subtotal", "multiplier", "starts_at", "ends_at"]
+        read_only_fields = fields
+
+
+class PublicTierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tier
+        fields = ["key", "name", "threshold", "multiplier", "perks"]
+        read_only_fields = fields
+
+
+class WidgetRewardSerializer(RewardOutputSerializer):
+    """A catalog reward and whether the member can redeem it now (`blocked_by`: why not)."""
+
+    redeemable = serializers.SerializerMethodField()
+    blocked_by = serializers.SerializerMethodField(
+        help_text="null, insufficient_points, tier_required, out_of_stock or checkout_only (variable rewards)."
+    )
+
+    class Meta(RewardOutputSerializer.Meta):
+        fields = [*RewardOutputSerializer.Meta.fields, "redeemable", "blocked_by"]
+        read_only_fields = fields
+
+    def get_redeemable(self, reward) -> bool:
+        return self.get_blocked_by(reward) is None
+
+    def get_blocked_by(self, reward) -> str | None:
+        member = self.context["member"]
+        if reward.variable:
+            return "checkout_only"
+        if reward.stock is not None and reward.stock <= 0:
+            return "out_of_stock"
+        if reward.min_tier_id and (member.tier is None or member.tier.position < reward.min_tier.position):
+            return "tier_required"
+        if member.points_balance < reward.points_cost:
+            return "insufficient_points"
+        return None
+
+
+def program_data(*, program: Program, rules, rewards, tiers) -> dict:
+    language, direction = program_language(program)
+    return {
+        "name": program.name,
+        "language": language,
+        "direction": direction,
+        "currency": program.currency,
+        "points_name": {"singular": program.points_name_singular, "plural": program.points_name_plural},
+        "branding": {
+            "primary_color": program.primary_color,
+            "accent_color": program.accent_color,
+            "logo_url": program.logo_url,
+        },
+        "links": {"portal": portal_url(program), "terms": program.terms_url, "shop": program.shop_url},
+        "earning": {
+            "points_per_currency_unit": str(program.points_per_currency_unit.normalize()),
+            "ways_to_earn": WayToEarnSerializer(rules, many=True).data,
+        },
+        "ways_to_spend": RewardOutputSerializer(rewards, many=True).data,
+        "tiers": PublicTierSerializer(tiers, many=True).data,
+        "referrals": {
+            "enabled": program.referrals_enabled,
+            "referrer_reward": program.referrer_reward if program.referrals_enabled else None,
+            "friend_reward": program.friend_reward if program.referrals_enabled else None,
+        },
+    }
+
+
+class TierProgressSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    period = serializers.CharField()
+    value = serializers.JSONField()
+    tier = serializers.JSONField(allow_null=True)
+    next_tier = serializers.JSONField(allow_null=True)
+    fraction = serializers.FloatField(help_text="0–1: how far along to the next tier (1 at the top).")
+    kept_until = serializers.DateTimeField(allow_null=True)
+
+
+class NextExpirySerializer(serializers.Serializer):
+    points = serializers.IntegerField()
+    expires_at = serializers.DateTimeField()
+
+
+def me_data(*, member, overview: dict) -> dict:
+    return {
+        "member": MemberOutputSerializer(member).data,
+        "tier_progress": TierProgressSerializer(overview["tier_progress"]).data,
+        "transactions": TransactionOutputSerializer(overview["transactions"], many=True).data,
+        "rewards": WidgetRewardSerializer(overview["rewards"], many=True, context={"member": member}).data,
+        "vouchers": VoucherOutputSerializer(overview["vouchers"], many=True).data,
+        "next_expiry": NextExpirySerializer(overview["next_expiry"]).data if overview["next_expiry"] else None,
+    }

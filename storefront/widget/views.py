@@ -1,0 +1,166 @@
+"""Storefront widget API `/api/widget/v1/` (contract §4): public, CORS-enabled per program, the shopper
+identified by the shop's HMAC digest. One APIView per operation; the work is in selectors and services."""
+
+from decimal import Decimal
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from loyalty.api.fields import IdField, MoneyField, storable_text
+from loyalty.api.schema import error_response
+from loyalty.errors import ValidationFailed
+from loyalty.rules import order_points
+from members.selectors import member_get
+from rewards.api.serializers import RedemptionOutputSerializer
+from rewards.selectors import reward_get
+from rewards.services.redemptions import reward_redeem
+from storefront.shoppers import CUSTOMER_HEADER, DIGEST_HEADER, PROGRAM_HEADER, Unauthorized, shopper_identify
+from storefront.widget.caching import cached_response
+from storefront.widget.selectors import earning_rules_live, member_overview, program_rewards, program_tiers
+from storefront.widget.serializers import me_data, program_data
+from storefront.widget.throttling import WidgetIpThrottle, WidgetShopperThrottle
+
+SHOPPER_HEADERS = [
+    OpenApiParameter(PROGRAM_HEADER, str, OpenApiParameter.HEADER, required=True, description="Public key."),
+    OpenApiParameter(CUSTOMER_HEADER, str, OpenApiParameter.HEADER, description="The shop's customer id."),
+    OpenApiParameter(
+        DIGEST_HEADER, str, OpenApiParameter.HEADER, description="hex(HMAC-SHA256(digest_secret, customer_id))."
+    ),
+]
+UNAUTHORIZED = {401: error_response(401, "unknown_program", "invalid_digest", "customer_required")}
+
+
+class WidgetApi(APIView):
+    """Base of the widget endpoints: the IP bucket first (so digest guessing is throttled too), then the
+    shopper, then the shopper's own bucket."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [WidgetShopperThrottle]
+    customer_required = False
+
+    def initial(self, request, *args, **kwargs):
+        ip_throttle = WidgetIpThrottle()
+        if not ip_throttle.allow_request(request, self):
+            self.throttled(request, ip_throttle.wait())
+        request.shopper = shopper_identify(request)
+        request.program = request.shopper.program
+        if self.customer_required and request.shopper.customer_id is None:
+            raise Unauthorized(
+                f"Identify the shopper with {CUSTOMER_HEADER} and {DIGEST_HEADER}.", code="customer_required"
+            )
+        super().initial(request, *args, **kwargs)
+
+    def shopper_member(self, request):
+        member = member_get(program=request.program, customer_id=request.shopper.customer_id)
+        member.program = request.program
+        return member
+
+
+class WidgetProgramApi(WidgetApi):
+    @extend_schema(
+        operation_id="widget_program",
+        summary="The program as shoppers see it",
+        description="Branding, points name, language and direction, ways to earn and to spend, public tiers with "
+        "perks (invite-only tiers hidden). Public and cacheable (ETag).",
+        parameters=SHOPPER_HEADERS[:1],
+        responses={200: dict, **UNAUTHORIZED},
+        tags=["widget"],
+    )
+    def get(self, request):
+        program, at = request.program, timezone.now()
+        data = program_data(
+            program=program,
+            rules=earning_rules_live(program=program, at=at),
+            rewards=program_rewards(program=program, at=at),
+            tiers=program_tiers(program=program),
+        )
+        return cached_response(request, data, public=True)
+
+
+class WidgetMeApi(WidgetApi):
+    customer_required = True
+
+    @extend_schema(
+        operation_id="widget_me",
+        summary="The signed-in shopper",
+        description="The **member**, tier progress, recent transactions, the catalog with whether each reward can "
+        "be redeemed now, active codes, the next points to expire and the referral link (in the member).",
+        parameters=SHOPPER_HEADERS,
+        responses={200: dict, 404: error_response(404, "member_not_found"), **UNAUTHORIZED},
+        tags=["widget"],
+    )
+    def get(self, request):
+        member = self.shopper_member(request)
+        data = me_data(member=member, overview=member_overview(member=member))
+        return cached_response(request, data, public=False)
+
+
+class WidgetRedemptionCreateApi(WidgetApi):
+    customer_required = True
+
+    class InputSerializer(serializers.Serializer):
+        reward_id = IdField(help_text="The reward's `id` (or `key`).")
+
+    @extend_schema(
+        operation_id="widget_redemption_create",
+        summary="Redeem a reward for the signed-in shopper",
+        description="As `POST /api/v1/members/{customer_id}/redemptions`; an `Idempotency-Key` header makes a "
+        "double click spend once.",
+        parameters=SHOPPER_HEADERS,
+        request=InputSerializer,
+        responses={201: RedemptionOutputSerializer, 200: RedemptionOutputSerializer, **UNAUTHORIZED},
+        tags=["widget"],
+    )
+    def post(self, request):
+        idempotency_key = request.headers.get("Idempotency-Key") or ""
+        if idempotency_key and not storable_text(idempotency_key):
+            raise ValidationFailed(
+                "The Idempotency-Key header must be 1–255 characters.", code="invalid_idempotency_key"
+            )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = self.shopper_member(request)
+        reward = reward_get(program=request.program, reward_id=serializer.validated_data["reward_id"])
+        redemption, created = reward_redeem(
+            member=member, reward=reward, idempotency_key=f"widget:{idempotency_key}" if idempotency_key else ""
+        )
+        return Response(
+            RedemptionOutputSerializer(redemption).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class WidgetPointsPreviewApi(WidgetApi):
+    class InputSerializer(serializers.Serializer):
+        subtotal = MoneyField()
+
+    @extend_schema(
+        operation_id="widget_points_preview",
+        summary="Points a product or cart would earn",
+        description="`{points}` for `subtotal` now: the program's rate, every live bonus multiplier and order "
+        "threshold, and the signed-in shopper's tier multiplier. Cacheable (ETag; public for guests).",
+        parameters=[*SHOPPER_HEADERS, OpenApiParameter("subtotal", str, required=True, description="e.g. 49.99")],
+        responses={200: dict, 400: error_response(400, "invalid_input"), **UNAUTHORIZED},
+        tags=["widget"],
+    )
+    def get(self, request):
+        serializer = self.InputSerializer(data={"subtotal": request.query_params.get("subtotal", "")})
+        serializer.is_valid(raise_exception=True)
+        program = request.program
+        multiplier = Decimal("1")
+        if request.shopper.customer_id is not None:
+            member = self.shopper_member(request)
+            multiplier = member.tier.multiplier if member.tier else multiplier
+        points = order_points(
+            program=program,
+            rules=program.earning_rules.all(),
+            subtotal=serializer.validated_data["subtotal"],
+            placed_at=timezone.now(),
+            tier_multiplier=multiplier,
+        )
+        data = {"points": points, "points_label": program.points_label(points)}
+        return cached_response(request, data, public=request.shopper.customer_id is None)

@@ -1,0 +1,27 @@
+"""Storefront fixtures: a widget client that signs its shopper like the shop's server would."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from storefront.shoppers import customer_digest
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Throttle buckets live in the cache: every test starts with full buckets."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def widget_client(program, customer_id: str | None = None, *, digest: str | None = None, **extra) -> APIClient:
+    headers = {"HTTP_X_LOYALTY_PROGRAM": program.public_key, **extra}
+    if customer_id is not None:
+        headers["HTTP_X_LOYALTY_CUSTOMER"] = customer_id
+        if digest is None:
+            digest = customer_digest(program=program, customer_id=customer_id)
+        headers["HTTP_X_LOYALTY_DIGEST"] = digest
+    client = APIClient()
+    client.credentials(**headers)
+    return client

@@ -1,0 +1,71 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from loyalty.choices import RuleType
+from tests.factories import EarningRuleFactory, TierFactory
+from tests.factories.rewards import member_with_points
+from tests.storefront.conftest import widget_client
+
+pytestmark = pytest.mark.django_db
+
+GUEST_PREVIEW_QUERIES = 2  # program, rules
+SHOPPER_PREVIEW_QUERIES = 3  # program, member (tier joined), rules
+
+
+def test_a_guest_sees_the_points_at_the_program_rate_and_live_bonuses(program):
+    # given
+    now = timezone.now()
+    EarningRuleFactory(
+        program=program,
+        type=RuleType.BONUS_MULTIPLIER,
+        multiplier=Decimal("2"),
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=1),
+    )
+    EarningRuleFactory(program=program, type=RuleType.BONUS_MULTIPLIER, multiplier=Decimal("5"), ends_at=now)
+
+    # when
+    response = widget_client(program).get("/api/widget/v1/points-preview?subtotal=49.99")
+
+    # then
+    assert response.status_code == 200
+    assert response.json()["points"] == 99
+    assert response["Cache-Control"].startswith("public")
+
+
+def test_a_signed_shopper_sees_their_tier_multiplier(program):
+    # given
+    gold = TierFactory(program=program, multiplier=Decimal("1.5"))
+    member_with_points(program, 0, customer_id="c-1", tier=gold)
+
+    # when
+    response = widget_client(program, "c-1").get("/api/widget/v1/points-preview?subtotal=10")
+
+    # then
+    assert response.json()["points"] == 15
+    assert response["Cache-Control"].startswith("private")
+
+
+@pytest.mark.parametrize("subtotal", ["", "-1", "abc", "1.234", "1e400", "NaN"])
+def test_a_bad_subtotal_is_400(program, subtotal):
+    # when
+    response = widget_client(program).get(f"/api/widget/v1/points-preview?subtotal={subtotal}")
+
+    # then
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_preview_query_counts_are_pinned(program, django_assert_num_queries):
+    # given
+    member_with_points(program, 0, customer_id="c-1")
+    EarningRuleFactory(program=program, type=RuleType.ORDER_THRESHOLD, min_subtotal=Decimal("5"), points=10)
+
+    # when / then
+    with django_assert_num_queries(GUEST_PREVIEW_QUERIES):
+        assert widget_client(program).get("/api/widget/v1/points-preview?subtotal=9").json()["points"] == 19
+    with django_assert_num_queries(SHOPPER_PREVIEW_QUERIES):
+        assert widget_client(program, "c-1").get("/api/widget/v1/points-preview?subtotal=9").status_code == 200

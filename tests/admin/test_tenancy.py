@@ -14,7 +14,7 @@ from loyalty.admin_base import (
 )
 from loyalty.choices import StaffRole
 from loyalty.models import Program
-from tests.admin.conftest import client_of, staff_user
+from tests.admin.conftest import add_records, client_of, staff_user
 
 MARKER = "alpha"  # every row of merchant A carries it in its name, key, email or customer id
 # How A's rows print (the marker alone also appears where a search term is echoed back).
@@ -198,3 +198,23 @@ def test_every_changelist_survives_hostile_query_strings(shop_b, django_user_mod
             response = root.get(url, query)
             # then the admin answers without a server error
             assert response.status_code in (200, 302), (url, query, response.status_code)
+
+
+def test_own_pages_and_forms_offer_no_row_of_another_merchant(shop_a_with_records, shop_b):
+    # given B's rows of every kind and B's owner
+    merchant_b, program_b, member_b = shop_b
+    add_records(program_b, member_b, "beta")
+    client = client_of(staff_user(merchant_b, username="beta-boss"))
+    opened = 0
+    for model in admin.site._registry:
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls = [reverse(f"{info}_add")] + [
+            reverse(f"{info}_change", args=[o.pk]) for o in rows_of_merchant(model, merchant_b)
+        ]
+        for url in urls:
+            # when the owner opens their own add and change pages (selects, inlines, autocompletes)
+            response = client.get(url)
+            # then no choice, inline row or link shows A's data
+            assert leaked(response) == [], url
+            opened += response.status_code == 200
+    assert opened >= 10

@@ -238,3 +238,12 @@ class MagicLink(models.Model):
 
     def __str__(self):
         return f"sign-in link for {self.member_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+# Job runs, notifications and outbound webhooks live in their own module (same app).
+from members.job_models import (  # noqa: E402, F401
+    JobRun,
+    Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
+)

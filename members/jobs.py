@@ -5,6 +5,9 @@ same `as_of` changes nothing the second time."""
 from collections.abc import Callable
 from datetime import datetime
 
+from members.services.birthdays import award_birthdays
+from members.services.expiry import expire_points, send_expiry_warnings
+from members.services.job_runs import job_run_record
 from members.services.pending import activate_pending_points
 from members.services.tier_recalculation import tiers_recalculate
 from rewards.services.vouchers import voucher_expire_due
@@ -34,3 +37,11 @@ JOBS: dict[str, Callable[[datetime], int]] = {name: _not_implemented(name) for n
 JOBS["activate_pending_points"] = activate_pending_points
 JOBS["recalculate_tiers"] = lambda as_of: tiers_recalculate(as_of=as_of)
 JOBS["expire_vouchers"] = voucher_expire_due
+JOBS["expire_points"] = expire_points
+JOBS["send_expiry_warnings"] = send_expiry_warnings
+JOBS["award_birthdays"] = award_birthdays
+
+
+def run_job(name: str, as_of: datetime) -> int:
+    """Run the job `name` as of `as_of`, with its `JobRun` record (the admin lists them)."""
+    return job_run_record(name=name, as_of=as_of, job=JOBS[name])

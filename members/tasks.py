@@ -5,7 +5,8 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from members.jobs import JOBS, JobNotImplemented
+from members.jobs import JobNotImplemented, run_job
+from members.notifications.tasks import notifications_send_task  # noqa: F401  (registers the task)
 
 logger = logging.getLogger(__name__)
 
@@ -14,7 +15,7 @@ logger = logging.getLogger(__name__)
 def run_job_task(name: str, as_of: str | None = None) -> int:
     as_of_dt = timezone.datetime.fromisoformat(as_of) if as_of else timezone.now()
     try:
-        touched = JOBS[name](as_of_dt)
+        touched = run_job(name, as_of_dt)
     except JobNotImplemented as exc:
         logger.warning("job skipped name=%s reason=%s", name, exc)
         return 0

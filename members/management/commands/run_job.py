@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from members.jobs import JOBS, JobNotImplemented
+from members.jobs import JOBS, JobNotImplemented, run_job
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             if timezone.is_naive(at):
                 at = at.replace(tzinfo=UTC)
         try:
-            touched = JOBS[name](at)
+            touched = run_job(name, at)
         except JobNotImplemented as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"{name} as of {at.isoformat()}: {touched} rows")

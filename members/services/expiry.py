@@ -203,7 +203,10 @@ def send_expiry_warnings(as_of: datetime, *, chunk_size: int | None = None) -> i
     queued = 0
     programs = Program.objects.filter(expiry_days__gt=0, expiry_warn_days_before__gt=0).order_by("pk")
     for program in programs.filter(expiry_policy=ExpiryPolicy.FIXED):
-        horizon = as_of + timedelta(days=program.expiry_warn_days_before)
+        # Whole local days, so every lot of an expiry day is in the one warning about that day.
+        tz = ZoneInfo(program.timezone)
+        last_day = as_of.astimezone(tz).date() + timedelta(days=program.expiry_warn_days_before + 1)
+        horizon = datetime.combine(last_day, datetime.min.time(), tzinfo=tz).astimezone(UTC)
         for first, last in member_id_ranges(program_id=program.pk, size=chunk_size):
             queued += _chunk_done(_warn_lots(program=program, first=first, last=last, as_of=as_of, horizon=horizon))
     for program in programs.filter(expiry_policy=ExpiryPolicy.INACTIVITY):
@@ -223,7 +226,7 @@ def _warn_lots(*, program: Program, first: int, last: int, as_of: datetime, hori
             status=TransactionStatus.ACTIVE,
             remaining__gt=0,
             expires_at__gt=as_of,
-            expires_at__lte=horizon,
+            expires_at__lt=horizon,
         )
         .annotate(day=TruncDate("expires_at", tzinfo=ZoneInfo(program.timezone)))
         .order_by()

@@ -309,3 +309,6 @@ class OrderAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     def get_search_results(self, request, queryset, search_term):
         term = clean_search_term(search_term)
         return (queryset.filter(order_id=term), False) if term else (queryset, False)
+
+
+from members import admin_jobs  # noqa: E402, F401  (job runs, notifications, webhooks)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from members.jobs import JobNotImplemented, run_job
 from members.notifications.tasks import notifications_send_task  # noqa: F401  (registers the task)
+from members.webhooks.tasks import webhook_deliver_task  # noqa: F401  (registers the task)
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/widget/v1/", include("storefront.widget.urls")),
     path("webhooks/shopify/", include("storefront.shopify.urls")),
+    path("", include("storefront.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -1,11 +1,9 @@
-"""What the storefront channels keep: Shopify webhook receipts (deduplication and the queue of work),
-each program's Shopify settings, and members' in-store card numbers."""
+"""What the storefront channels keep: Shopify webhook receipts (deduplication and the queue of work) and
+each program's Shopify settings. (A member's in-store card number is their referral code: see storefront/pos.)"""
 
 from django.db import models
-from django.db.models import Q
 
 from loyalty.models import Program
-from members.models import Member
 
 
 class ReceiptStatus(models.TextChoices):
@@ -50,22 +48,3 @@ class ShopifySettings(models.Model):
 
     def __str__(self):
         return f"Shopify settings of {self.program}"
-
-
-class MemberCard(models.Model):
-    """A member's in-store card: a 16-digit number (Luhn check digit) printed on the card and in its QR code,
-    random so that card numbers cannot be guessed from one another. Issued on first need."""
-
-    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="card")
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
-    number = models.CharField(max_length=16)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["program", "number"], name="%(app_label)s_%(class)s_unique_number"),
-            models.CheckConstraint(condition=Q(number__regex=r"^[0-9]{16}$"), name="%(app_label)s_%(class)s_digits"),
-        ]
-
-    def __str__(self):
-        return self.number

@@ -141,6 +141,8 @@ WIDGET_THROTTLE_RATES = {
     "widget_shopper": env("WIDGET_SHOPPER_THROTTLE_RATE", default="120/min"),
     "widget_ip": env("WIDGET_IP_THROTTLE_RATE", default="600/min"),
 }
+# Programs `/demo/shop/` may sign shoppers into (it computes digests for any customer id: demo only).
+DEMO_SHOP_PROGRAM_SLUGS = env.list("DEMO_SHOP_PROGRAM_SLUGS", default=["demo"])
 
 # Celery: an embedded filesystem broker by default, so `make run` needs no server.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")

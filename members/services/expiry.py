@@ -29,11 +29,12 @@ from django.utils import timezone
 from loyalty.choices import ExpiryPolicy
 from loyalty.models import Program
 from members.choices import TransactionKind, TransactionSource, TransactionStatus
-from members.job_models import NotificationKind
+from members.job_models import NotificationKind, WebhookEvent
 from members.models import Member, Transaction
 from members.notifications.queue import notifications_create
 from members.services.job_chunks import member_id_ranges
 from members.services.job_runs import job_progress
+from members.webhooks.delivery import webhook_events_record
 
 logger = logging.getLogger(__name__)
 
@@ -129,15 +130,30 @@ def _expire_lots(*, program: Program, first: int, last: int, as_of: datetime) ->
         written = cursor.rowcount
     _debit_members(due)
     due.update(remaining=0)
+    _tell(program=program, expired=expiring, fact=lambda member_id: f"{member_id}:{as_of.date().isoformat()}", at=as_of)
+    return written
+
+
+def _tell(*, program: Program, expired: dict[int, int], fact, at: datetime) -> None:
+    """An email to each member (once per fact) and a `points.expired` event to the merchant's endpoints."""
     notifications_create(
         program=program,
         kind=NotificationKind.POINTS_EXPIRED,
         facts=[
-            (member_id, f"points_expired:{member_id}:{as_of.date().isoformat()}", {"points": points})
-            for member_id, points in expiring.items()
+            (member_id, f"points_expired:{fact(member_id)}", {"points": points})
+            for member_id, points in expired.items()
         ],
     )
-    return written
+    customers = dict(Member.objects.filter(pk__in=list(expired)).values_list("pk", "customer_id")) if expired else {}
+    webhook_events_record(
+        program=program,
+        event=WebhookEvent.POINTS_EXPIRED,
+        events=[
+            (f"points.expired:{fact(member_id)}", {"customer_id": customers[member_id], "points": points})
+            for member_id, points in expired.items()
+        ],
+        at=at,
+    )
 
 
 def _debit_members(due) -> None:
@@ -182,14 +198,9 @@ def _expire_inactive(*, program: Program, first: int, last: int, cutoff: datetim
         )
     Transaction.objects.bulk_create(rows, batch_size=1000)
     inactive.filter(pk__in=[m[0] for m in members]).update(points_balance=0, updated_at=timezone.now())
-    notifications_create(
-        program=program,
-        kind=NotificationKind.POINTS_EXPIRED,
-        facts=[
-            (row.member_id, f"points_expired:{row.idempotency_key.removeprefix('expire:')}", {"points": -row.points})
-            for row in rows
-        ],
-    )
+    deadlines = {row.member_id: row.idempotency_key.removeprefix("expire:") for row in rows}
+    expired = {row.member_id: -row.points for row in rows}
+    _tell(program=program, expired=expired, fact=deadlines.__getitem__, at=cutoff + timedelta(days=program.expiry_days))
     return len(rows)
 
 

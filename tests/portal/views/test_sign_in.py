@@ -190,3 +190,15 @@ def test_sign_out_needs_a_post_with_the_csrf_token(shop, member):
     # then
     assert forged.status_code == 403
     assert browser.get(reverse("portal:dashboard", kwargs={"slug": shop.slug})).status_code == 200
+
+
+def test_the_sign_on_link_helper_makes_a_link_that_works(client, shop, member, settings):
+    # given
+    from members.portal.links import portal_sign_on_url
+
+    settings.SITE_URL = "http://testserver"
+    url = portal_sign_on_url(program=shop, customer_id=member.customer_id)
+    # when
+    response = client.get(url.removeprefix("http://testserver"))
+    # then
+    assert response["Location"] == reverse("portal:dashboard", kwargs={"slug": shop.slug})

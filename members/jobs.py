@@ -5,11 +5,13 @@ same `as_of` changes nothing the second time."""
 from collections.abc import Callable
 from datetime import datetime
 
+from members.notifications.collect import notify_tier_changes, send_points_digest
 from members.services.birthdays import award_birthdays
 from members.services.expiry import expire_points, send_expiry_warnings
 from members.services.job_runs import job_run_record
 from members.services.pending import activate_pending_points
 from members.services.tier_recalculation import tiers_recalculate
+from rewards.notifications import notify_vouchers
 from rewards.services.vouchers import voucher_expire_due
 
 
@@ -31,6 +33,9 @@ JOB_NAMES = (
     "award_birthdays",
     "recalculate_tiers",
     "expire_vouchers",
+    "notify_tier_changes",
+    "send_points_digest",
+    "notify_vouchers",
 )
 
 JOBS: dict[str, Callable[[datetime], int]] = {name: _not_implemented(name) for name in JOB_NAMES}
@@ -40,6 +45,9 @@ JOBS["expire_vouchers"] = voucher_expire_due
 JOBS["expire_points"] = expire_points
 JOBS["send_expiry_warnings"] = send_expiry_warnings
 JOBS["award_birthdays"] = award_birthdays
+JOBS["notify_tier_changes"] = notify_tier_changes
+JOBS["send_points_digest"] = send_points_digest
+JOBS["notify_vouchers"] = notify_vouchers
 
 
 def run_job(name: str, as_of: datetime) -> int:

@@ -173,6 +173,9 @@ CELERY_BEAT_SCHEDULE = {
         ("award_birthdays", 60 * 60 * 24),
         ("recalculate_tiers", 60 * 60 * 24),
         ("expire_vouchers", 60 * 60),
+        ("notify_tier_changes", 60 * 5),
+        ("send_points_digest", 60 * 60),
+        ("notify_vouchers", 60 * 5),
     ]
 }
 

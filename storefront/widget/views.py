@@ -18,7 +18,7 @@ from rewards.api.serializers import RedemptionOutputSerializer
 from rewards.selectors import reward_get
 from rewards.services.redemptions import reward_redeem
 from storefront.shoppers import CUSTOMER_HEADER, DIGEST_HEADER, PROGRAM_HEADER, Unauthorized, shopper_identify
-from storefront.widget.caching import cached_response
+from storefront.widget.caching import cached_response, me_cached
 from storefront.widget.selectors import earning_rules_live, member_overview, program_rewards, program_tiers
 from storefront.widget.serializers import me_data, program_data
 from storefront.widget.throttling import WidgetIpThrottle, WidgetShopperThrottle
@@ -95,8 +95,8 @@ class WidgetMeApi(WidgetApi):
     )
     def get(self, request):
         member = self.shopper_member(request)
-        data = me_data(member=member, overview=member_overview(member=member))
-        return cached_response(request, data, public=False)
+        data, etag = me_cached(member, lambda: me_data(member=member, overview=member_overview(member=member)))
+        return cached_response(request, data, public=False, etag=etag)
 
 
 class WidgetRedemptionCreateApi(WidgetApi):

@@ -16,6 +16,8 @@ pytestmark = pytest.mark.django_db
 # Program, member (tier joined), the member's next tier, tier progress, recent transactions, the catalog,
 # active codes, the next lot to expire. Fixed, whatever the history's length.
 ME_QUERIES = 8
+# While nothing shown has changed, the answer comes from the cache: program and member only.
+ME_CACHED_QUERIES = 2
 
 
 def test_me_shows_balance_tier_progress_rewards_codes_and_referral_link(program):
@@ -88,3 +90,35 @@ def test_me_query_count_is_pinned(program, django_assert_num_queries, history):
     # when / then
     with django_assert_num_queries(ME_QUERIES):
         assert client.get("/api/widget/v1/me").status_code == 200
+
+
+def test_a_repeated_me_is_served_from_the_cache_until_the_member_changes(program, django_assert_num_queries):
+    # given
+    program.expiry_policy, program.expiry_days = ExpiryPolicy.FIXED, 365
+    program.save()
+    member = member_with_points(program, 10, customer_id="c-1")
+    client = widget_client(program, "c-1")
+    client.get("/api/widget/v1/me")
+
+    # when / then
+    with django_assert_num_queries(ME_CACHED_QUERIES):
+        assert client.get("/api/widget/v1/me").json()["member"]["points_balance"] == 10
+    points_adjust(member=member, points=5, reason="thanks")
+    with django_assert_num_queries(ME_QUERIES):
+        assert client.get("/api/widget/v1/me").json()["member"]["points_balance"] == 15
+
+
+def test_a_redemption_shows_at_once_in_me(program):
+    # given
+    member_with_points(program, 1000, customer_id="c-1")
+    reward = RewardFactory(program=program, points_cost=400)
+    client = widget_client(program, "c-1")
+    client.get("/api/widget/v1/me")
+
+    # when
+    code = client.post("/api/widget/v1/me/redemptions", {"reward_id": reward.pk}, format="json").json()["code"]
+    body = client.get("/api/widget/v1/me").json()
+
+    # then
+    assert body["member"]["points_balance"] == 600
+    assert code in [v["code"] for v in body["vouchers"]]

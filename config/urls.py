@@ -12,6 +12,7 @@ handler500 = "loyalty.api.errors.api_server_error"
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
+    path("", include("loyalty.observability.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/widget/v1/", include("storefront.widget.urls")),
     path("webhooks/shopify/", include("storefront.shopify.urls")),

@@ -40,7 +40,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "loyalty.observability.request_id.RequestIdMiddleware",
+    "loyalty.observability.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "loyalty.observability.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -182,11 +185,27 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "loyalty.observability.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"},
+        "json": {"()": "loyalty.observability.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("LOG_FORMAT", default="plain"),
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
 # Public base URL used in referral links and emails.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# Observability (loyalty/observability/): `/healthz` check timeout in seconds; `/metrics` answers only with
+# `Authorization: Bearer <METRICS_TOKEN>` and is off while the token is empty; CSP can be tried report-only.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)

@@ -19,12 +19,14 @@ from loyalty.admin_base import (
     ScopedStackedInline,
     ScopedTabularInline,
     SuperuserOnlyAdmin,
+    clean_search_term,
 )
 from loyalty.admin_dashboard import program_dashboard
 from loyalty.admin_forms import BonusCampaignForm, EarningRuleForm, ProgramForm, RewardForm, TierForm, TierFormSet
 from loyalty.choices import RuleType
-from loyalty.models import ApiKey, EarningRule, Merchant, MerchantMembership, Program, Tier
+from loyalty.models import ApiKey, AuditEntry, EarningRule, Merchant, MerchantMembership, Program, Tier
 from loyalty.services.api_keys import api_key_issue, api_key_revoke
+from loyalty.services.audit import model_snapshot
 from loyalty.services.program_secrets import ROTATABLE_SECRETS, program_secret_rotate
 from loyalty.services.staff import merchant_staff_add
 from rewards.models import Reward
@@ -165,7 +167,7 @@ class ProgramAdmin(MerchantScopedAdmin):
                 ]
             },
         ),
-        ("Earning", {"fields": ["points_per_currency_unit", "pending_days"]}),
+        ("Earning", {"fields": ["points_per_currency_unit", "point_value", "pending_days"]}),
         ("Tiers", {"fields": ["tier_metric", "tier_period"]}),
         ("Points expiry", {"fields": ["expiry_policy", "expiry_days", "expiry_warn_days_before"]}),
         (
@@ -266,6 +268,7 @@ class ProgramAdmin(MerchantScopedAdmin):
         name = (request.POST.get("new_api_key_name") or "").strip()[:100] or "default"
         key, raw = api_key_issue(program=program, name=name)
         self.log_change(request, program, f"Issued API key {key.prefix}… ({key.name})")
+        self.audit(request, action="api_key_issue", obj=key, after=model_snapshot(key))
         return self._shown_once(
             request,
             program,
@@ -279,7 +282,10 @@ class ProgramAdmin(MerchantScopedAdmin):
             return HttpResponseNotAllowed(["POST"])
         program = self._credentials_program(request, program_id)
         key = get_object_or_404(ApiKey, pk=key_id, program=program)
+        before = model_snapshot(key)
         api_key_revoke(key=key)
+        key.refresh_from_db()
+        self.audit(request, action="api_key_revoke", obj=key, before=before, after=model_snapshot(key))
         self.log_change(request, program, f"Revoked API key {key.prefix}… ({key.name})")
         messages.success(request, f"API key {key.prefix}… revoked: requests with it are refused from now on.")
         return HttpResponseRedirect(reverse("admin:loyalty_program_change", args=[program.pk]))
@@ -293,6 +299,7 @@ class ProgramAdmin(MerchantScopedAdmin):
         value = program_secret_rotate(program=program, secret=secret)
         label = "Widget digest secret" if secret == "digest_secret" else "Webhook secret"
         self.log_change(request, program, f"Rotated the {label.lower()}")
+        self.audit(request, action="secret_rotate", obj=program, note=f"Rotated the {label.lower()}")
         return self._shown_once(
             request,
             program,
@@ -348,3 +355,25 @@ class TierAdmin(ReadOnlyMixin, MerchantScopedAdmin):
     search_fields = ["name", "key"]
     show_full_result_count = False
     fields = ["program", "key", "name", "position", "threshold", "invite_only", "multiplier", "perks"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyMixin, MerchantScopedAdmin):
+    """Who changed money, points or configuration, when, from what to what. Written by the admin only."""
+
+    list_display = ["at", "actor", "action", "object_type", "object_id", "object_repr", "program", "note"]
+    list_select_related = ["actor", "program"]
+    list_filter = ["action", "program"]
+    list_per_page = 50
+    show_full_result_count = False
+    ordering = ["-at", "-id"]
+    search_fields = ["object_id"]
+    search_help_text = "Exact id of the row acted on."
+    date_hierarchy = None
+    fields = ["at", "merchant", "program", "actor", "action", "object_type", "object_id", "object_repr", "before",
+              "after", "note"]  # fmt: skip
+    readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        term = clean_search_term(search_term)
+        return (queryset.filter(object_id=term), False) if term else (queryset, False)

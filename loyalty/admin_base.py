@@ -17,6 +17,7 @@ from django.db.models import Model, QuerySet
 from django.http import StreamingHttpResponse
 
 from loyalty.models import Merchant, MerchantMembership, Program
+from loyalty.services.audit import audit_record, model_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +196,47 @@ class MerchantScopedAdmin(_ScopedPermissionsMixin, _ScopedFormFieldsMixin, admin
 
     def save_model(self, request, obj, form, change):
         self.assert_in_scope(request, obj)
+        before = stored_snapshot(obj) if change else None
         super().save_model(request, obj, form, change)
+        self.audit(request, action=_action(obj, "change" if change else "add"), obj=obj, before=before,
+                   after=model_snapshot(obj))  # fmt: skip
+
+    def delete_model(self, request, obj):
+        before, pk = model_snapshot(obj), str(obj.pk)
+        super().delete_model(request, obj)
+        self.audit(request, action=_action(obj, "delete"), obj=obj, before=before, object_id=pk)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.audit(request, action=_action(obj, "delete"), obj=obj, before=model_snapshot(obj))
+        super().delete_queryset(request, queryset)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (earning rules, tiers, rewards on the program page) are audited one by one."""
+        touched = [f.instance for f in formset.initial_forms if f.instance.pk and f.has_changed()]
+        touched += [f.instance for f in formset.deleted_forms if f.instance.pk]
+        stored = {
+            o.pk: model_snapshot(o) for o in formset.model._default_manager.filter(pk__in=[o.pk for o in touched])
+        }
+        deleted_pks = {id(f.instance): f.instance.pk for f in formset.deleted_forms if f.instance.pk}
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            self.audit(request, action=_action(obj, "add"), obj=obj, after=model_snapshot(obj))
+        for obj, _fields in formset.changed_objects:
+            self.audit(request, action=_action(obj, "change"), obj=obj, before=stored.get(obj.pk),
+                       after=model_snapshot(obj))  # fmt: skip
+        for obj in formset.deleted_objects:
+            pk = deleted_pks.get(id(obj))
+            self.audit(request, action=_action(obj, "delete"), obj=obj, before=stored.get(pk), object_id=str(pk))
+
+    def audit(self, request, *, action: str, obj, before=None, after=None, note: str = "", object_id=None) -> None:
+        """Log a change made by this admin's user, in the merchant the row belongs to."""
+        lookup = merchant_lookup(type(obj)) or self.get_merchant_lookup()
+        merchant_id = (object_merchant_id(obj, lookup) if lookup else None) or request_merchant_id(request)
+        if merchant_id is None:
+            return
+        audit_record(merchant_id=merchant_id, action=action, actor=request.user, obj=obj, before=before,
+                     after=after, note=note, object_id=object_id)  # fmt: skip
 
     def assert_in_scope(self, request, obj) -> None:
         """Put a new row of a merchant-owned model into the user's merchant, and refuse any row of another."""
@@ -207,6 +248,16 @@ class MerchantScopedAdmin(_ScopedPermissionsMixin, _ScopedFormFieldsMixin, admin
             obj.merchant_id = merchant_id
         if merchant_id is None or lookup is None or object_merchant_id(obj, lookup) != merchant_id:
             raise PermissionDenied
+
+
+def stored_snapshot(obj):
+    """The row as the database holds it now (before a save overwrites it)."""
+    stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+    return model_snapshot(stored) if stored is not None else None
+
+
+def _action(obj, verb: str) -> str:
+    return f"{obj._meta.model_name}_{verb}"
 
 
 class _Echo:

@@ -246,7 +246,7 @@ class ProgramForm(forms.ModelForm):
         fields = [
             "merchant", "name", "slug", "currency", "locale", "timezone", "shop_url", "terms_url",
             "points_name_singular", "points_name_plural", "primary_color", "accent_color", "logo_url",
-            "points_per_currency_unit", "pending_days", "tier_metric", "tier_period",
+            "points_per_currency_unit", "point_value", "pending_days", "tier_metric", "tier_period",
             "expiry_policy", "expiry_days", "expiry_warn_days_before",
             "referrals_enabled", "referral_qualifying_min_subtotal", "referrer_reward", "friend_reward",
             "allowed_origins",

@@ -51,6 +51,15 @@ class Program(models.Model):
         max_digits=12, decimal_places=4, default=Decimal("1"), validators=[MinValueValidator(Decimal("0"))]
     )
     pending_days = models.PositiveIntegerField(default=0)
+    point_value = models.DecimalField(
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="What one point is worth in the program's currency (the liability on the dashboard). "
+        "Empty: taken from the cheapest fixed-discount reward (value / points cost).",
+    )
 
     tier_metric = models.CharField(max_length=20, choices=TierMetric.choices, default=TierMetric.POINTS_EARNED)
     tier_period = models.CharField(max_length=20, choices=TierPeriod.choices, default=TierPeriod.LIFETIME)
@@ -184,7 +193,11 @@ class MerchantMembership(models.Model):
             ("assign_tier", "Can assign or remove an invite-only tier"),
             ("service_vouchers", "Can resend or cancel vouchers and mark fulfilment"),
             ("manage_credentials", "Can issue/revoke API keys and rotate secrets"),
+            ("import_members", "Can import members with balances and tiers from CSV"),
         ]
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()} at {self.merchant})"
+
+
+from loyalty.audit_models import AuditEntry  # noqa: E402, F401

@@ -21,6 +21,7 @@ from django.utils.functional import cached_property
 from loyalty.admin_base import MerchantScopedAdmin, ReadOnlyMixin, clean_search_term, export_csv
 from loyalty.errors import ApplicationError
 from loyalty.models import Tier
+from loyalty.services.audit import model_snapshot
 from members.models import Member, Order, Transaction
 from members.services.adjustments import points_adjust
 from members.services.tiers import member_tier_assign
@@ -194,12 +195,15 @@ class MemberAdmin(MerchantScopedAdmin):
                 messages.error(request, f"Points not adjusted: {field}: {' '.join(errors)}")
             return self._back_to(member)
         points, reason = form.cleaned_data["points"], form.cleaned_data["reason"]
+        before = {"points_balance": member.points_balance}
         try:
             row, _created = points_adjust(member=member, points=points, reason=reason, acting_user=request.user)
         except ApplicationError as error:
             messages.error(request, f"Points not adjusted: {error.message}")
             return self._back_to(member)
         self.log_change(request, member, f"Adjusted points by {points:+d}: {reason}")
+        self.audit(request, action="points_adjust", obj=member, before=before, note=reason,
+                   after={"points_balance": row.balance_after, "points": points, "transaction_id": row.pk})  # fmt: skip
         messages.success(request, f"Points adjusted by {points:+d}. New balance: {row.balance_after}.")
         return self._back_to(member)
 
@@ -215,6 +219,7 @@ class MemberAdmin(MerchantScopedAdmin):
         if tier_key and not Tier.objects.filter(program_id=member.program_id, key=tier_key, invite_only=True).exists():
             messages.error(request, "Tier not assigned: choose one of the program's invite-only tiers.")
             return self._back_to(member)
+        before = {"tier_id": member.tier_id, "tier_locked": member.tier_locked}
         try:
             member = member_tier_assign(member=member, tier_key=tier_key, acting_user=request.user)
         except ApplicationError as error:
@@ -222,6 +227,8 @@ class MemberAdmin(MerchantScopedAdmin):
             return self._back_to(member)
         change = f"Assigned tier {tier_key}" if tier_key else "Removed the assigned tier"
         self.log_change(request, member, change)
+        self.audit(request, action="tier_assign", obj=member, before=before, note=change,
+                   after={"tier_id": member.tier_id, "tier_locked": member.tier_locked})  # fmt: skip
         messages.success(request, f"{change}. Tier now: {member.tier or '—'}.")
         return self._back_to(member)
 
@@ -230,12 +237,15 @@ class MemberAdmin(MerchantScopedAdmin):
             return HttpResponseNotAllowed(["POST"])
         member = self._member_for_action(request, member_id, "loyalty.service_vouchers")
         voucher = get_object_or_404(Voucher.objects.select_related("redemption"), pk=voucher_id, member=member)
+        before = model_snapshot(voucher)
         try:
             voucher_cancel(voucher=voucher, acting_user=request.user, reason="cancelled in the admin")
         except ApplicationError as error:
             messages.error(request, f"Voucher {voucher.code} not cancelled: {error.message}")
             return self._back_to(member)
         self.log_change(request, member, f"Cancelled voucher {voucher.code}")
+        voucher.refresh_from_db()
+        self.audit(request, action="voucher_cancel", obj=voucher, before=before, after=model_snapshot(voucher))
         messages.success(request, f"Voucher {voucher.code} cancelled.")
         return self._back_to(member)
 
@@ -253,6 +263,7 @@ class MemberAdmin(MerchantScopedAdmin):
         if not form.is_valid():
             messages.error(request, "Fulfilment not updated: choose a status.")
             return self._back_to(member)
+        before = model_snapshot(redemption)
         try:
             redemption_fulfilment_update(
                 redemption=redemption,
@@ -264,6 +275,8 @@ class MemberAdmin(MerchantScopedAdmin):
             messages.error(request, f"Fulfilment not updated: {error.message}")
             return self._back_to(member)
         self.log_change(request, member, f"Fulfilment of {redemption.reward.name}: {redemption.fulfilment_status}")
+        redemption.refresh_from_db()
+        self.audit(request, action="fulfilment_update", obj=redemption, before=before, after=model_snapshot(redemption))
         messages.success(request, f"{redemption.reward.name}: {redemption.get_fulfilment_status_display()}.")
         return self._back_to(member)
 

@@ -247,3 +247,5 @@ from members.job_models import (  # noqa: E402, F401
     WebhookDelivery,
     WebhookEndpoint,
 )
+
+from members.import_models import ImportJob, ImportJobStatus  # noqa: E402, F401

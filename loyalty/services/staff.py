@@ -33,13 +33,14 @@ _CONFIG_MODELS = [
     "referrals.referralsettings",
 ]
 _CREDENTIAL_MODELS = ["loyalty.apikey"]
+_AUDIT_MODELS = ["loyalty.auditentry"]  # read-only for every role
 # Records written by services (members, ledger, redemptions, referrals): view-only, members' profile editable.
 _RECORD_APPS = ["members", "rewards", "referrals"]
 _ALL = ("add", "change", "delete", "view")
 
 _ROLE_CUSTOM = {
-    StaffRole.OWNER: ["adjust_points", "assign_tier", "service_vouchers", "manage_credentials"],
-    StaffRole.MANAGER: ["adjust_points", "assign_tier", "service_vouchers"],
+    StaffRole.OWNER: ["adjust_points", "assign_tier", "service_vouchers", "manage_credentials", "import_members"],
+    StaffRole.MANAGER: ["adjust_points", "assign_tier", "service_vouchers", "import_members"],
     StaffRole.SUPPORT: ["adjust_points", "service_vouchers"],
 }
 
@@ -64,6 +65,7 @@ def role_permissions(role: str):
     else:
         query |= _model_perms(_CONFIG_MODELS, _ALL) | _model_perms(["members.member"], ["change"])
         query |= _model_perms(_CREDENTIAL_MODELS, _ALL if role == StaffRole.OWNER else ["view"])
+    query |= _model_perms(_AUDIT_MODELS, ["view"])
     return Permission.objects.filter(query)
 
 

@@ -1,9 +1,14 @@
 """Reads of members and their ledger, always scoped to one program."""
 
-from django.db.models import QuerySet
+from datetime import datetime, timedelta
 
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from loyalty.choices import ExpiryPolicy
 from loyalty.errors import NotFound
 from loyalty.models import Program
+from members.choices import TransactionStatus
 from members.models import Member, Transaction
 
 
@@ -19,3 +24,25 @@ def member_get(*, program: Program, customer_id: str) -> Member:
 def transaction_list(*, member: Member) -> QuerySet[Transaction]:
     """The member's ledger rows; callers order and paginate (newest first by id)."""
     return Transaction.objects.filter(member=member)
+
+
+def member_next_expiry(*, member: Member, at: datetime | None = None) -> dict | None:
+    """`{points, at}` of the next points to expire, or None. `fixed`: the oldest lot still holding points
+    (one query); `inactivity`: the whole balance at last activity + the days (no query); `never`: None."""
+
+    program = member.program
+    if not program.expiry_days or member.points_balance <= 0:
+        return None
+    if program.expiry_policy == ExpiryPolicy.INACTIVITY:
+        return {"points": member.points_balance, "at": member.last_activity_at + timedelta(days=program.expiry_days)}
+    if program.expiry_policy != ExpiryPolicy.FIXED:
+        return None
+    lot = (
+        Transaction.objects.filter(
+            member=member, status=TransactionStatus.ACTIVE, remaining__gt=0, expires_at__gt=at or timezone.now()
+        )
+        .order_by("expires_at", "id")
+        .values_list("remaining", "expires_at")
+        .first()
+    )
+    return {"points": min(lot[0], member.points_balance), "at": lot[1]} if lot else None

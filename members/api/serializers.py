@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from members.models import Member, Transaction
+from members.selectors import member_next_expiry
 from members.services.tiers import member_next_tier
 
 
@@ -20,9 +21,15 @@ class NextTierSerializer(TierRefSerializer):
     )
 
 
+class NextExpirySerializer(serializers.Serializer):
+    points = serializers.IntegerField()
+    at = serializers.DateTimeField()
+
+
 class MemberOutputSerializer(serializers.ModelSerializer):
     tier = TierRefSerializer(allow_null=True, read_only=True)
     next_tier = serializers.SerializerMethodField()
+    next_expiry = serializers.SerializerMethodField()
     referral_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -38,6 +45,7 @@ class MemberOutputSerializer(serializers.ModelSerializer):
             "lifetime_points",
             "tier",
             "next_tier",
+            "next_expiry",
             "referral_code",
             "referral_url",
             "created_at",
@@ -47,6 +55,13 @@ class MemberOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(NextTierSerializer(allow_null=True))
     def get_next_tier(self, member: Member) -> dict | None:
         return member_next_tier(member=member)
+
+    @extend_schema_field(NextExpirySerializer(allow_null=True))
+    def get_next_expiry(self, member: Member) -> dict | None:
+        """The next points to expire and when (null under the `never` policy or with nothing to expire).
+        A caller that already read it passes it as `context["next_expiry"]`, saving the query."""
+        expiry = self.context["next_expiry"] if "next_expiry" in self.context else member_next_expiry(member=member)
+        return NextExpirySerializer(expiry).data if expiry else None
 
     def get_referral_url(self, member: Member) -> str:
         return f"{settings.SITE_URL}/r/{member.referral_code}"

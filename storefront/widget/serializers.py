@@ -94,9 +94,16 @@ class NextExpirySerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
+def _as_member_expiry(next_expiry: dict | None) -> dict | None:
+    """The widget's next expiry in the member answer's shape (`{points, at}`), read once for both."""
+    return {"points": next_expiry["points"], "at": next_expiry["expires_at"]} if next_expiry else None
+
+
 def me_data(*, member, overview: dict) -> dict:
     return {
-        "member": MemberOutputSerializer(member).data,
+        "member": MemberOutputSerializer(
+            member, context={"next_expiry": _as_member_expiry(overview["next_expiry"])}
+        ).data,
         "tier_progress": TierProgressSerializer(overview["tier_progress"]).data,
         "transactions": TransactionOutputSerializer(overview["transactions"], many=True).data,
         "rewards": WidgetRewardSerializer(overview["rewards"], many=True, context={"member": member}).data,

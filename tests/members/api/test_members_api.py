@@ -19,6 +19,7 @@ MEMBER_FIELDS = {
     "lifetime_points",
     "tier",
     "next_tier",
+    "next_expiry",
     "referral_code",
     "referral_url",
     "created_at",

@@ -4,6 +4,8 @@ in constant time before any member is looked up, so a wrong digest tells nothing
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
+
 from loyalty.api.fields import storable_text
 from loyalty.digests import digest_for, digest_valid
 from loyalty.errors import ApplicationError
@@ -15,6 +17,7 @@ DIGEST_HEADER = "X-Loyalty-Digest"
 # Preflight requests carry no header values, so the widget also names its program in the query string.
 PROGRAM_PARAM = "program"
 _CACHED_PROGRAM = "_loyalty_widget_program"
+PROGRAM_SECONDS = 10
 
 
 class Unauthorized(ApplicationError):
@@ -38,11 +41,20 @@ def program_key_of(request) -> str:
 
 
 def request_program(request) -> Program | None:
-    """The program the request names, looked up once per request (the CORS check and the view share it)."""
+    """The program the request names, looked up once per request (the CORS check and the view share it) and
+    kept PROGRAM_SECONDS in the cache: every widget call needs it, and storefront traffic is many small reads.
+    A program edited in the admin (colours, allowed origins, a rotated digest secret) shows within that time."""
     if hasattr(request, _CACHED_PROGRAM):
         return getattr(request, _CACHED_PROGRAM)
     key = program_key_of(request)
-    program = Program.objects.filter(public_key=key).first() if storable_text(key, max_length=40) else None
+    program = None
+    if storable_text(key, max_length=40):
+        cache_key = f"widget:program:{key}"
+        program = cache.get(cache_key)
+        if program is None:
+            program = Program.objects.filter(public_key=key).first()
+            if program is not None:
+                cache.set(cache_key, program, PROGRAM_SECONDS)
     setattr(request, _CACHED_PROGRAM, program)
     return program
 

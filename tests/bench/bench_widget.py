@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args()
-    members = args.members or (50 if args.quick else 500)
+    members = args.members or (50 if args.quick else 100)
     if args.command == "prepare":
         print(json.dumps(prepare(members)))
         return

@@ -26,6 +26,8 @@ def notifications_create(*, program: Program, kind: str, facts: Iterable[Fact]) 
         .exclude(email="")
         .values_list("pk", flat=True)
     )
+    if not mailable:
+        return 0
     known = set(Notification.objects.filter(program=program, key__in=list(facts)).values_list("key", flat=True))
     rows = [
         Notification(program=program, member_id=member_id, kind=kind, key=key, context=context)

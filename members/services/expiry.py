@@ -29,7 +29,7 @@ from django.utils import timezone
 from loyalty.choices import ExpiryPolicy
 from loyalty.models import Program
 from members.choices import TransactionKind, TransactionSource, TransactionStatus
-from members.job_models import NotificationKind, WebhookEvent
+from members.job_models import NotificationKind, WebhookEndpoint, WebhookEvent
 from members.models import Member, Transaction
 from members.notifications.queue import notifications_create
 from members.services.job_chunks import member_id_ranges
@@ -42,7 +42,7 @@ CHUNK_SIZE = 5000
 EXPIRED_DESCRIPTION = "Points expired"
 
 
-def expire_points(as_of: datetime, *, chunk_size: int | None = None) -> int:
+def expire_points(as_of: datetime, *, chunk_size: int | None = None, program_ids: list[int] | None = None) -> int:
     """Expire every lot due at `as_of` (fixed policy) and every balance left inactive past its deadline
     (inactivity policy). Returns the number of expire rows written; a second run for the same `as_of` writes none."""
     if timezone.is_naive(as_of):
@@ -50,6 +50,8 @@ def expire_points(as_of: datetime, *, chunk_size: int | None = None) -> int:
     chunk_size = chunk_size or CHUNK_SIZE
     rows = 0
     programs = Program.objects.filter(expiry_days__gt=0).order_by("pk")
+    if program_ids is not None:
+        programs = programs.filter(pk__in=program_ids)
     for program in programs.filter(expiry_policy=ExpiryPolicy.FIXED):
         for first, last in member_id_ranges(program_id=program.pk, size=chunk_size):
             rows += _chunk_done(_expire_lots(program=program, first=first, last=last, as_of=as_of))
@@ -144,7 +146,9 @@ def _tell(*, program: Program, expired: dict[int, int], fact, at: datetime) -> N
             for member_id, points in expired.items()
         ],
     )
-    customers = dict(Member.objects.filter(pk__in=list(expired)).values_list("pk", "customer_id")) if expired else {}
+    if not expired or not WebhookEndpoint.objects.filter(program=program, active=True).exists():
+        return
+    customers = dict(Member.objects.filter(pk__in=list(expired)).values_list("pk", "customer_id"))
     webhook_events_record(
         program=program,
         event=WebhookEvent.POINTS_EXPIRED,

@@ -417,6 +417,13 @@ def tiers_bench(env: dict[str, str]) -> None:
     )
 
 
+def expiry_bench(env: dict[str, str]) -> None:
+    log("point expiry bench")
+    subprocess.run(
+        [PYTHON, "-m", "tests.bench.bench_expiry"], env={**env, "BENCH_DOCS": str(DOCS)}, cwd=ROOT, check=True
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="short smoke run; docs are left as they are")
@@ -426,6 +433,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--customers", type=int, help="members created before the run")
     parser.add_argument("--no-tiers", action="store_true", help="skip the tier recalculation bench")
+    parser.add_argument("--no-expiry", action="store_true", help="skip the point expiry bench")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
@@ -480,6 +488,8 @@ def main() -> None:
             )
             if not args.no_tiers:
                 tiers_bench(env)
+            if not args.no_expiry:
+                expiry_bench(env)
     if broker.startswith("redis"):
         import redis
 

@@ -6,6 +6,10 @@ Invariants (checked by `ledger_verify` and the property-based tests):
 - pending_points == sum(points of pending rows) ≥ 0
 - lifetime_points == sum(points of active rows of an earning kind)
 - one row per (program, idempotency_key): retries hit the unique constraint, never double-count.
+
+The one exception to "only `points_post` writes points": the scheduled jobs in `members/services/` that write
+the ledger set-based (`pending.py`, `expiry.py`, `birthdays.py`). Each keeps these invariants the same way:
+per chunk of members, one transaction locks them in PK order and moves the rows and the cached counters together.
 """
 
 from dataclasses import dataclass

@@ -324,4 +324,4 @@ class OrderAdmin(ReadOnlyMixin, MerchantScopedAdmin):
         return (queryset.filter(order_id=term), False) if term else (queryset, False)
 
 
-from members import admin_jobs  # noqa: E402, F401  (job runs, notifications, webhooks)
+from members import admin_imports, admin_jobs  # noqa: E402, F401  (imports, job runs, notifications, webhooks)

@@ -241,11 +241,10 @@ class MagicLink(models.Model):
 
 
 # Job runs, notifications and outbound webhooks live in their own module (same app).
+from members.import_models import ImportJob, ImportJobStatus  # noqa: E402, F401
 from members.job_models import (  # noqa: E402, F401
     JobRun,
     Notification,
     WebhookDelivery,
     WebhookEndpoint,
 )
-
-from members.import_models import ImportJob, ImportJobStatus  # noqa: E402, F401

@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from members.import_tasks import import_job_run_task  # noqa: F401  (registers the task)
 from members.jobs import JobNotImplemented, run_job
 from members.notifications.tasks import notifications_send_task  # noqa: F401  (registers the task)
 from members.webhooks.tasks import webhook_deliver_task  # noqa: F401  (registers the task)

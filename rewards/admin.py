@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
-from loyalty.admin_base import MerchantScopedAdmin
+from loyalty.admin_base import MerchantScopedAdmin, export_csv
 from loyalty.errors import ApplicationError
 from rewards.choices import FULFILLED_TYPES, FulfilmentStatus, RedemptionStatus
 from rewards.codes import voucher_code_normalize
@@ -88,7 +88,9 @@ class RedemptionAdmin(_ServiceVouchersMixin, MerchantScopedAdmin):
     search_fields = ["=member__customer_id", "member__email", "=voucher__code"]
     show_full_result_count = False
     date_hierarchy = "created_at"
-    actions = ["mark_in_progress", "mark_shipped", "mark_fulfilled", "cancel_and_return_points"]
+    actions = ["mark_in_progress", "mark_shipped", "mark_fulfilled", "cancel_and_return_points", export_csv]
+    csv_fields = ["created_at", "member__customer_id", "reward__key", "points_spent", "value", "code", "status",
+                  "fulfilment_status", "cancelled_at"]  # fmt: skip
     readonly_fields = [
         "program",
         "member",

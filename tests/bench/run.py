@@ -131,8 +131,10 @@ def bench_env(database_url: str, broker: str) -> dict[str, str]:
 
 def run_json(env: dict[str, str], *args: str) -> dict:
     """Run a bench helper and return the JSON object on its last line of output."""
-    out = subprocess.run([PYTHON, *args], env=env, cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run([PYTHON, *args], env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def free_port() -> int:

@@ -5,9 +5,12 @@ campaigns, tiers, rewards, referral offer, branding (with a live preview of the 
 Roles (see `loyalty.services.staff`): owners do everything; managers everything but API keys and secrets;
 support only views the configuration. Superusers manage merchants and their staff."""
 
+import csv
+from datetime import date, timedelta
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,7 +24,7 @@ from loyalty.admin_base import (
     SuperuserOnlyAdmin,
     clean_search_term,
 )
-from loyalty.admin_dashboard import program_dashboard
+from loyalty.admin_dashboard import REPORTS, Period, default_period, program_reports
 from loyalty.admin_forms import BonusCampaignForm, EarningRuleForm, ProgramForm, RewardForm, TierForm, TierFormSet
 from loyalty.choices import RuleType
 from loyalty.models import ApiKey, AuditEntry, EarningRule, Merchant, MerchantMembership, Program, Tier
@@ -32,6 +35,23 @@ from loyalty.services.staff import merchant_staff_add
 from rewards.models import Reward
 
 CREDENTIALS_PERMISSION = "loyalty.manage_credentials"
+MAX_DASHBOARD_DAYS = 5 * 366
+
+
+def dashboard_period(program: Program, params) -> tuple[Period, str]:
+    """The ?from=YYYY-MM-DD&to=YYYY-MM-DD range (both days included); the last 12 months when absent.
+    A bad or too long range falls back to the default with a message, never a 500."""
+    period = default_period(program)
+    if not params.get("from") and not params.get("to"):
+        return period, ""
+    try:
+        start = date.fromisoformat(params.get("from") or str(period.start))
+        end = date.fromisoformat(params.get("to") or str(period.end))
+    except ValueError:
+        return period, "Dates must be YYYY-MM-DD; showing the last 12 months."
+    if start > end or end - start > timedelta(days=MAX_DASHBOARD_DAYS):
+        return period, "The range must run forwards and span at most 5 years; showing the last 12 months."
+    return Period(start=start, end=end, tz=period.tz), ""
 
 
 @admin.register(Merchant)
@@ -231,6 +251,11 @@ class ProgramAdmin(MerchantScopedAdmin):
             ),
             path("<int:program_id>/dashboard/", view(self.dashboard_view), name="loyalty_program_dashboard"),
             path(
+                "<int:program_id>/dashboard/<slug:report>.csv",
+                view(self.dashboard_csv_view),
+                name="loyalty_program_dashboard_csv",
+            ),
+            path(
                 "<int:program_id>/secrets/<str:secret>/rotate/",
                 view(self.secret_rotate_view),
                 name="loyalty_program_secret_rotate",
@@ -308,21 +333,44 @@ class ProgramAdmin(MerchantScopedAdmin):
             note="The old secret stopped working. Put this one in your shop's settings now.",
         )
 
-    def dashboard_view(self, request, program_id):
-        """Does the program pay: revenue from members, points issued/redeemed/owed, rewards, referrals."""
+    def _dashboard_program(self, request, program_id) -> Program:
         program = self.get_object(request, str(program_id))
         if program is None:
             raise Http404
         if not self.has_view_permission(request, program):
             raise PermissionDenied
+        return program
+
+    def dashboard_view(self, request, program_id):
+        """The program's analytics over a date range: every report with its chart and a CSV download."""
+        program = self._dashboard_program(request, program_id)
+        period, error = dashboard_period(program, request.GET)
+        if error:
+            messages.error(request, error)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": program,
             "title": f"{program.name}: does the program pay?",
-            **program_dashboard(program=program),
+            "period": period,
+            "reports": program_reports(program=program, period=period),
         }
         return TemplateResponse(request, "admin/loyalty/program/dashboard.html", context)
+
+    def dashboard_csv_view(self, request, program_id, report):
+        program = self._dashboard_program(request, program_id)
+        if report not in REPORTS:
+            raise Http404
+        period, _error = dashboard_period(program, request.GET)
+        built = REPORTS[report](program, period)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{program.slug}-{report}-{period.start}-{period.end}.csv"'
+        )
+        writer = csv.writer(response)
+        writer.writerow(built.columns)
+        writer.writerows(built.rows)
+        return response
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_manage_credentials"] = bool(obj) and request.user.has_perm(CREDENTIALS_PERMISSION)

@@ -71,13 +71,7 @@ def _rule_read(reader: Reader, value: Any, path: str) -> dict:
         return {}
     rule: dict[str, Any] = {}
     if "key" in item:
-        rule["key"] = reader.string(
-            item["key"],
-            child(path, "key"),
-            max_length=bounds.MAX_KEY,
-            pattern=bounds.KEY_PATTERN,
-            pattern_hint=bounds.KEY_HINT,
-        )
+        rule["key"] = reader.key(item["key"], child(path, "key"))
     if "type" in item:
         rule["type"] = reader.string(item["type"], child(path, "type"), max_length=30, choices=RuleType.values)
     if "name" in item:

@@ -15,6 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from loyalty.program_file.bounds import KEY_HINT, KEY_PATTERN, MAX_KEY
+
 # Far enough for any campaign; also keeps clear of year 1 and 9999, where a UTC shift overflows.
 MIN_YEAR, MAX_YEAR = 1970, 2100
 DECIMAL_PATTERN = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -143,6 +145,10 @@ class Reader:
             self.problem(path, pattern_hint)
             return None
         return value
+
+    def key(self, value: Any, path: str) -> str | None:
+        """The `key` of a rule, reward or tier: how imports, exports and the API name it."""
+        return self.string(value, path, max_length=MAX_KEY, pattern=KEY_PATTERN, pattern_hint=KEY_HINT)
 
     def url(self, value: Any, path: str, *, nullable: bool = True) -> str | None:
         text = self.string(value, path, max_length=500, nullable=nullable)

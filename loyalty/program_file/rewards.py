@@ -113,13 +113,7 @@ def _reward_read(reader: Reader, value: Any, path: str, *, tier_keys: list[str])
         return {}
     reward: dict[str, Any] = {}
     if "key" in item:
-        reward["key"] = reader.string(
-            item["key"],
-            child(path, "key"),
-            max_length=bounds.MAX_KEY,
-            pattern=bounds.KEY_PATTERN,
-            pattern_hint=bounds.KEY_HINT,
-        )
+        reward["key"] = reader.key(item["key"], child(path, "key"))
     if "name" in item:
         reward["name"] = reader.string(item["name"], child(path, "name"), max_length=bounds.MAX_NAME)
     if "type" in item:

@@ -46,13 +46,7 @@ def _level_read(reader: Reader, value: Any, path: str, *, metric: str | None) ->
         return {}
     level: dict[str, Any] = {}
     if "key" in item:
-        level["key"] = reader.string(
-            item["key"],
-            child(path, "key"),
-            max_length=bounds.MAX_KEY,
-            pattern=bounds.KEY_PATTERN,
-            pattern_hint=bounds.KEY_HINT,
-        )
+        level["key"] = reader.key(item["key"], child(path, "key"))
     if "name" in item:
         level["name"] = reader.string(item["name"], child(path, "name"), max_length=100)
     if "threshold" in item and metric:

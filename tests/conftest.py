@@ -1,6 +1,7 @@
 """Shared fixtures. `program` is a bare program; `api` is a DRF client authenticated with its API key."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -11,6 +12,15 @@ from tests.factories import ProgramFactory
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL=postgres://…)"
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle buckets, rate limits and cached answers live in the locmem cache, which outlives a test (and its
+    rolled-back database): every test starts and ends with an empty one, whatever ran before it."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ purchase with its store id, redeem a reward at the till. One ledger for every ch
 are spendable in the shop and the other way round, because the till calls the same services."""
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -55,7 +55,11 @@ class PosMemberLookupApi(APIView):
         description="By `card_number` (the member card: the referral code, spaces and case forgiven), `email`, "
         "`phone` or `customer_id`: the matching members (at most 10; email and phone may match several).",
         parameters=[OpenApiParameter(k, str, description=f"Look up by {k}.") for k in LOOKUP_KEYS],
-        responses={200: MemberOutputSerializer(many=True), 400: error_response(400, "invalid_input"), **auth_errors()},
+        responses={
+            200: inline_serializer("PosMemberLookupOutput", {"results": MemberOutputSerializer(many=True)}),
+            400: error_response(400, "invalid_input"),
+            **auth_errors(),
+        },
         tags=["pos"],
     )
     def get(self, request):

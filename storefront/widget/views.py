@@ -4,13 +4,14 @@ identified by the shop's HMAC digest. One APIView per operation; the work is in 
 from decimal import Decimal
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from loyalty.api.fields import IdField, MoneyField, storable_text
-from loyalty.api.schema import error_response
+from loyalty.api.schema import error_response, write_errors
 from loyalty.errors import ValidationFailed
 from loyalty.rules import order_points
 from members.selectors import member_get
@@ -30,7 +31,10 @@ SHOPPER_HEADERS = [
         DIGEST_HEADER, str, OpenApiParameter.HEADER, description="hex(HMAC-SHA256(digest_secret, customer_id))."
     ),
 ]
-UNAUTHORIZED = {401: error_response(401, "unknown_program", "invalid_digest", "customer_required")}
+UNAUTHORIZED = {
+    401: error_response(401, "unknown_program", "invalid_digest", "customer_required"),
+    429: error_response(429),
+}
 
 
 class WidgetApi(APIView):
@@ -67,7 +71,7 @@ class WidgetProgramApi(WidgetApi):
         description="Branding, points name, language and direction, ways to earn and to spend, public tiers with "
         "perks (invite-only tiers hidden). Public and cacheable (ETag).",
         parameters=SHOPPER_HEADERS[:1],
-        responses={200: dict, **UNAUTHORIZED},
+        responses={200: OpenApiTypes.OBJECT, **UNAUTHORIZED},
         tags=["widget"],
     )
     def get(self, request):
@@ -90,7 +94,7 @@ class WidgetMeApi(WidgetApi):
         description="The **member**, tier progress, recent transactions, the catalog with whether each reward can "
         "be redeemed now, active codes, the next points to expire and the referral link (in the member).",
         parameters=SHOPPER_HEADERS,
-        responses={200: dict, 404: error_response(404, "member_not_found"), **UNAUTHORIZED},
+        responses={200: OpenApiTypes.OBJECT, 404: error_response(404, "member_not_found"), **UNAUTHORIZED},
         tags=["widget"],
     )
     def get(self, request):
@@ -112,7 +116,14 @@ class WidgetRedemptionCreateApi(WidgetApi):
         "double click spend once.",
         parameters=SHOPPER_HEADERS,
         request=InputSerializer,
-        responses={201: RedemptionOutputSerializer, 200: RedemptionOutputSerializer, **UNAUTHORIZED},
+        responses={
+            201: RedemptionOutputSerializer,
+            200: RedemptionOutputSerializer,
+            404: error_response(404, "member_not_found", "reward_not_found"),
+            409: error_response(409, "insufficient_points", "out_of_stock", "tier_required", "limit_reached"),
+            **write_errors("invalid_idempotency_key"),
+            **UNAUTHORIZED,
+        },
         tags=["widget"],
     )
     def post(self, request):
@@ -144,7 +155,7 @@ class WidgetPointsPreviewApi(WidgetApi):
         description="`{points}` for `subtotal` now: the program's rate, every live bonus multiplier and order "
         "threshold, and the signed-in shopper's tier multiplier. Cacheable (ETag; public for guests).",
         parameters=[*SHOPPER_HEADERS, OpenApiParameter("subtotal", str, required=True, description="e.g. 49.99")],
-        responses={200: dict, 400: error_response(400, "invalid_input"), **UNAUTHORIZED},
+        responses={200: OpenApiTypes.OBJECT, 400: error_response(400, "invalid_input"), **UNAUTHORIZED},
         tags=["widget"],
     )
     def get(self, request):

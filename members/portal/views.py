@@ -23,6 +23,7 @@ from members.choices import TransactionStatus
 from members.models import Member, Transaction
 from members.portal import forms
 from members.portal.access import color, portal_page, portal_sign_in, portal_sign_out
+from members.portal.links import UNSUBSCRIBE_SALT
 from members.portal.magic_links import magic_link_request, magic_link_spend
 from members.portal.presenters import (
     catalog_entries,
@@ -42,7 +43,6 @@ logger = logging.getLogger(__name__)
 HISTORY_PAGE_SIZE = 25
 VOUCHERS_SHOWN = 50
 SSO_MAX_AGE_SECONDS = 5 * 60
-UNSUBSCRIBE_SALT = "portal-unsubscribe"
 
 
 def _render(request, template: str, program, member, context: dict, status: int = 200):
@@ -264,11 +264,6 @@ def card(request, program, member):
         "qr_svg": qr.svg_inline(scale=6, dark="#000", light="#fff"),
     }
     return _render(request, "portal/card.html", program, member, context)
-
-
-def unsubscribe_token(member: Member) -> str:
-    """For program emails: a link that turns them off without signing in (no expiry, as the law expects)."""
-    return signing.dumps([member.program_id, member.pk], salt=UNSUBSCRIBE_SALT)
 
 
 @require_http_methods(["GET", "POST"])

@@ -71,7 +71,7 @@ def test_a_tampered_session_value_signs_nobody_in(client, shop, member):
 
 def test_unsubscribe_link_of_another_program_is_not_found(client, shop, member, db):
     # given
-    from members.portal.views import unsubscribe_token
+    from members.portal.links import unsubscribe_token
 
     other = portal_program()
     token = unsubscribe_token(member)

@@ -3,11 +3,18 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
 from loyalty.services.api_keys import api_key_issue
 from members.services.ledger import ledger_verify
 from tests.factories import ProgramFactory
+
+# Property tests run on a loaded 2-core CI machine: no per-example deadline and no "generation too slow" check,
+# whose verdicts depend on the machine's load, not on the code. Based on Hypothesis' own "ci" profile under CI
+# (derandomized). Loaded here, before any test module builds its @settings from the defaults.
+settings.register_profile("loyalty", parent=settings(), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("loyalty")
 
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL=postgres://…)"

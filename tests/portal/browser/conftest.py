@@ -1,46 +1,19 @@
-"""Playwright driving the system Chromium (never a downloaded browser); skipped when /usr/bin/chromium is missing.
-Screenshots go to var/artifacts/."""
+"""Playwright driving the system Chromium (tests/browser.py): a phone-sized page on the live server per test."""
 
-import os
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[3] / "var" / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser import chromium_browser, screenshot_save
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("needs /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # The sync API runs an event loop in this thread; the tests' ORM calls happen between browser steps. Allowed
-    # only while this module's browser runs: left set, it would leak into `check --deploy` run by later tests.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_api.sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 @pytest.fixture
@@ -59,9 +32,6 @@ def phone(browser, live_server):
 
 
 def screenshot(page, name: str, viewport: dict | None = None) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     if viewport:
         page.set_viewport_size(viewport)
-    path = ARTIFACTS / f"portal-{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    return screenshot_save(page, f"portal-{name}", full_page=True)

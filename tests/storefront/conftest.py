@@ -15,6 +15,14 @@ def fresh_throttles():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def cached_answers_outlast_the_test(monkeypatch):
+    """The program (10 s) and `me` (30 s) are cached for seconds: on a loaded machine a test can take longer than
+    that, and its pinned query counts would then depend on the clock. Each test starts with an empty cache."""
+    monkeypatch.setattr("storefront.shoppers.PROGRAM_SECONDS", 3600)
+    monkeypatch.setattr("storefront.widget.caching.ME_SECONDS", 3600)
+
+
 def widget_client(program, customer_id: str | None = None, *, digest: str | None = None, **extra) -> APIClient:
     headers = {"HTTP_X_LOYALTY_PROGRAM": program.public_key, **extra}
     if customer_id is not None:

@@ -12,9 +12,12 @@ from tests.conftest import postgres_only
 from tests.members.tiers.conftest import T0, tier_key
 
 TWO_YEARS_LATER = T0.replace(year=T0.year + 2)
+# Upper bound of every wait: threads start late on a loaded machine, and the writer must still hold its lock when
+# the job comes to it. Each wait returns as soon as its event happens.
+WAIT_SECONDS = 60
 
 
-def _wait_until_someone_waits_for_a_lock(timeout: float = 10.0) -> None:
+def _wait_until_someone_waits_for_a_lock(timeout: float = WAIT_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
@@ -44,7 +47,7 @@ def test_recalculation_never_applies_a_stale_downgrade_over_a_concurrent_order(t
                 member_lock(member.pk)
                 order("new", "400.00", at=TWO_YEARS_LATER)
                 order_locked.set()
-                release.wait(10)
+                release.wait(WAIT_SECONDS)
         finally:
             connection.close()
 
@@ -56,14 +59,14 @@ def test_recalculation_never_applies_a_stale_downgrade_over_a_concurrent_order(t
 
     writer = threading.Thread(target=new_order_in_flight)
     writer.start()
-    assert order_locked.wait(10)
+    assert order_locked.wait(WAIT_SECONDS)
     job = threading.Thread(target=recalculation)
     job.start()
     # when the job, which saw no activity in the window, waits for the member and the order then commits
     _wait_until_someone_waits_for_a_lock()
     release.set()
-    writer.join(10)
-    job.join(10)
+    writer.join(WAIT_SECONDS)
+    job.join(WAIT_SECONDS)
     # then the job leaves the member alone: their tier and counters moved since its snapshot
     assert moved == [0]
     assert tier_key() == "gold"

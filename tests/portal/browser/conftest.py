@@ -26,7 +26,7 @@ def phone(browser, live_server):
         permissions=["clipboard-read", "clipboard-write"],
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # a bound, not a pause: a loaded CI machine can take seconds per step
     yield page
     context.close()
 

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from loyalty.errors import NotFound, ValidationFailed
-from loyalty.models import Program
+from loyalty.models import EarningRule, Program
 from loyalty.rules import order_points
 from members.choices import PointsStatus, TransactionKind, TransactionSource
 from members.models import Member, Order
@@ -40,10 +40,12 @@ def order_record(
     placed_at: datetime | None = None,
     referral_code: str = "",
     items: list | None = None,
+    rules: list[EarningRule] | None = None,
 ) -> OrderResult:
     """Record a paid order and award its points. The same `order_id` again returns the first
     result and writes nothing, also when the retries arrive at the same instant. With `pending_days`
-    the points stay pending until `placed_at` + that many days (the refund window of the order)."""
+    the points stay pending until `placed_at` + that many days (the refund window of the order).
+    `rules`: the program's earning rules when the caller already has them (a batch reads them once)."""
     order_id = id_clean(order_id, field="order_id")
     customer_id = id_clean(customer_id, field="customer_id")
     subtotal = money_clean(subtotal, field="subtotal")
@@ -73,7 +75,7 @@ def order_record(
             )
             points = order_points(
                 program=program,
-                rules=program.earning_rules.all(),
+                rules=program.earning_rules.all() if rules is None else rules,
                 subtotal=subtotal,
                 placed_at=placed_at,
                 tier_multiplier=member.tier.multiplier if member.tier else Decimal("1"),

@@ -5,7 +5,7 @@ referral part runs, in the open, top to bottom. Each step is idempotent on its o
 from datetime import date, datetime
 from decimal import Decimal
 
-from loyalty.models import Program
+from loyalty.models import EarningRule, Program
 from members.models import Member
 from members.services.members import member_upsert
 from members.services.orders import OrderResult, order_record
@@ -58,6 +58,7 @@ def order_paid(
     referral_code: str = "",
     items: list | None = None,
     signals: Signals = NO_SIGNALS,
+    rules: list[EarningRule] | None = None,
 ) -> OrderResult:
     """`order_record`, then: attribute the buyer if the order carries a referral code (or the buyer claimed
     on the landing page), and convert their referral if this is their first qualifying order."""
@@ -71,6 +72,7 @@ def order_paid(
         placed_at=placed_at,
         referral_code=referral_code,
         items=items,
+        rules=rules,
     )
     order, member = result.order, result.member
     member_signals_record(member=member, signals=signals)

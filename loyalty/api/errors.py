@@ -4,6 +4,7 @@
 import logging
 import math
 
+from django import db
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.views import defaults
@@ -56,6 +57,16 @@ def exception_handler(exc, context):
         if code == "malformed_json":
             message = "The request body is not valid JSON."
         return Response(error_body(code, message), status=exc.status_code, headers=headers)
+    if isinstance(exc, db.OperationalError | db.InterfaceError):
+        # The database went away mid-request (restart, failover, dropped connection): the transaction rolled
+        # back, nothing was written, and the same request retried later is safe. Say so, don't call it a bug.
+        logger.warning("api database unavailable view=%s error=%s", type(context.get("view")).__name__, exc)
+        set_rollback()
+        return Response(
+            error_body("service_unavailable", "The service is briefly unavailable; retry the same request."),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
     # Anything else is a bug: log it with its traceback, answer in the error shape, never an HTML page.
     logger.exception("api unexpected error view=%s", type(context.get("view")).__name__)
     set_rollback()

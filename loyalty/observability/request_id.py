@@ -21,10 +21,9 @@ class RequestIdMiddleware:
         sent = request.headers.get("X-Request-ID", "")
         request_id = sent if _SANE.match(sent) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _current.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _current.reset(token)
+        # Not reset on the way out: Django logs 4xx/5xx answers ("django.request") after the middleware returns,
+        # and those lines need the id too. The next request sets its own.
+        _current.set(request_id)
+        response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from loyalty.models import Program
 from members.choices import EARNING_KINDS, TierChangeReason, TransactionStatus
-from members.job_models import NotificationKind
+from members.job_models import NotificationKind, WebhookEvent
 from members.models import Member, TierChange, Transaction
 from members.notifications.queue import notifications_create
 from members.services.job_chunks import member_id_ranges
 from members.services.job_runs import job_progress
+from members.webhooks.delivery import webhook_events_record
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +50,29 @@ def notify_tier_changes(as_of: datetime, *, chunk_size: int = CHUNK_SIZE) -> int
                 chunk += notifications_create(
                     program=program, kind=NotificationKind.TIER_CHANGED, facts=by_program[program.pk]
                 )
+            _tier_events(changes)
             TierChange.objects.filter(pk__in=[c.pk for c in changes]).update(notified_at=timezone.now())
         job_progress(rows=chunk)
         queued += chunk
     logger.info("tier change notifications queued as_of=%s count=%s", as_of.isoformat(), queued)
     return queued
+
+
+def _tier_events(changes: list[TierChange]) -> None:
+    """`tier.changed` to the merchants' endpoints, once per change (event id `tier.changed:{id}`)."""
+    by_program: dict[int, list] = {}
+    for change in changes:
+        data = {
+            "customer_id": change.member.customer_id,
+            "from": change.from_tier.key if change.from_tier else None,
+            "to": change.to_tier.key if change.to_tier else None,
+            "reason": change.reason,
+        }
+        by_program.setdefault(change.member.program_id, []).append((f"tier.changed:{change.pk}", data))
+    for program in Program.objects.filter(pk__in=by_program):
+        webhook_events_record(
+            program=program, event=WebhookEvent.TIER_CHANGED, events=by_program[program.pk], at=timezone.now()
+        )
 
 
 def send_points_digest(as_of: datetime, *, chunk_size: int = CHUNK_SIZE) -> int:

@@ -19,13 +19,14 @@ from loyalty.choices import ExpiryPolicy, RuleType
 from loyalty.models import EarningRule, Program
 from loyalty.rules import live_rules
 from members.choices import TransactionKind, TransactionSource, TransactionStatus
-from members.job_models import NotificationKind
+from members.job_models import NotificationKind, WebhookEvent
 from members.models import Member, Transaction
 from members.notifications.queue import notifications_create
 from members.services.job_chunks import member_id_ranges
 from members.services.job_runs import job_progress
 from members.services.ledger import POINTS_LIMIT
 from members.services.tier_recalculation import tiers_upgrade_members
+from members.webhooks.delivery import webhook_events_record, webhook_subscribed
 
 logger = logging.getLogger(__name__)
 
@@ -115,4 +116,18 @@ def _award_chunk(*, program: Program, rule: EarningRule, first: int, last: int, 
         kind=NotificationKind.BIRTHDAY,
         facts=[(pk, key.format(pk), {"points": points}) for pk in member_ids],
     )
+    if webhook_subscribed(program=program, event=WebhookEvent.POINTS_EARNED):
+        customers = dict(Member.objects.filter(pk__in=member_ids).values_list("pk", "customer_id"))
+        webhook_events_record(
+            program=program,
+            event=WebhookEvent.POINTS_EARNED,
+            events=[
+                (
+                    f"points.earned:{key.format(pk)}",
+                    {"customer_id": customers[pk], "points": points, "reason": "birthday"},
+                )
+                for pk in member_ids
+            ],
+            at=at,
+        )
     return len(due)

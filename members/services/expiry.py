@@ -29,12 +29,12 @@ from django.utils import timezone
 from loyalty.choices import ExpiryPolicy
 from loyalty.models import Program
 from members.choices import TransactionKind, TransactionSource, TransactionStatus
-from members.job_models import NotificationKind, WebhookEndpoint, WebhookEvent
+from members.job_models import NotificationKind, WebhookEvent
 from members.models import Member, Transaction
 from members.notifications.queue import notifications_create
 from members.services.job_chunks import member_id_ranges
 from members.services.job_runs import job_progress
-from members.webhooks.delivery import webhook_events_record
+from members.webhooks.delivery import webhook_events_record, webhook_subscribed
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def _tell(*, program: Program, expired: dict[int, int], fact, at: datetime) -> N
             for member_id, points in expired.items()
         ],
     )
-    if not expired or not WebhookEndpoint.objects.filter(program=program, active=True).exists():
+    if not expired or not webhook_subscribed(program=program, event=WebhookEvent.POINTS_EXPIRED):
         return
     customers = dict(Member.objects.filter(pk__in=list(expired)).values_list("pk", "customer_id"))
     webhook_events_record(

@@ -36,6 +36,14 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
+def webhook_subscribed(*, program: Program, event: str) -> bool:
+    """Whether any active endpoint of the program takes `event` (callers skip building payloads otherwise)."""
+    return any(
+        event in e
+        for e in WebhookEndpoint.objects.filter(program=program, active=True).values_list("events", flat=True)
+    )
+
+
 def webhook_events_record(*, program: Program, event: str, events: Iterable[tuple[str, dict]], at: datetime) -> int:
     """Queue `event` for every active endpoint of the program subscribed to it: `events` is (event_id, data)
     pairs. Bulk insert, duplicates skipped by the unique (endpoint, event_id); delivery starts after commit.

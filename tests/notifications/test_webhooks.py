@@ -2,16 +2,22 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from celery.exceptions import Retry
+from django.utils import timezone
 
+from loyalty.choices import RuleType
 from members.job_models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from members.notifications.collect import notify_tier_changes
+from members.services.birthdays import award_birthdays
 from members.services.expiry import expire_points
+from members.services.tiers import member_tier_assign
 from members.webhooks import delivery as webhooks
 from members.webhooks.delivery import webhook_deliver, webhook_redeliver
 from members.webhooks.tasks import webhook_deliver_task
+from tests.factories import EarningRuleFactory, TierFactory
 from tests.jobs.conftest import T0, post
 
 
@@ -140,3 +146,25 @@ def test_redelivery_by_hand_sends_the_same_event_again(
     assert receiver.requests[0]["body"] == receiver.requests[1]["body"]
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
+
+
+def test_tier_changes_and_birthday_points_are_posted_too(
+    program, make_member, receiver, django_capture_on_commit_callbacks
+):
+    # given an endpoint for tier changes and points earned, a birthday rule and an invite-only tier
+    endpoint_for(program, receiver, events=[WebhookEvent.TIER_CHANGED, WebhookEvent.POINTS_EARNED])
+    EarningRuleFactory(program=program, key="bday", type=RuleType.BIRTHDAY, points=250)
+    TierFactory(program=program, key="vip", name="VIP", invite_only=True, threshold=None)
+    member = make_member(program, "c1", birthday=date(1990, 6, 5))
+    member_tier_assign(member=member, tier_key="vip")
+    # when the birthday job and the tier notifications run, twice each
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            award_birthdays(datetime(2026, 6, 5, 12, tzinfo=UTC))
+            notify_tier_changes(timezone.now())
+    # then one event of each was delivered
+    events = sorted(
+        (json.loads(r["body"])["type"], json.loads(r["body"])["data"]["customer_id"]) for r in receiver.requests
+    )
+    assert events == [("points.earned", "c1"), ("tier.changed", "c1")]
+    assert all(verify(r, "s3cret") for r in receiver.requests)

@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.utils import timezone, translation
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
@@ -28,6 +29,15 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language_and_time_zone():
+    """A request through LocaleMiddleware (or a service) that activates a language or time zone leaves it active in
+    the thread: the next test would then render Arabic or in Tehran time. Back to the settings' after each test."""
+    yield
+    translation.deactivate()
+    timezone.deactivate()
 
 
 @pytest.fixture

@@ -1,24 +1,16 @@
 """Storefront fixtures: a widget client that signs its shopper like the shop's server would."""
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from storefront.shoppers import customer_digest
 
 
 @pytest.fixture(autouse=True)
-def fresh_throttles():
-    """Throttle buckets live in the cache: every test starts with full buckets."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def cached_answers_outlast_the_test(monkeypatch):
     """The program (10 s) and `me` (30 s) are cached for seconds: on a loaded machine a test can take longer than
-    that, and its pinned query counts would then depend on the clock. Each test starts with an empty cache."""
+    that, and its pinned query counts would then depend on the clock. The cache is emptied around every test
+    (tests/conftest.py), so nothing outlives its test."""
     monkeypatch.setattr("storefront.shoppers.PROGRAM_SECONDS", 3600)
     monkeypatch.setattr("storefront.widget.caching.ME_SECONDS", 3600)
 

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from referrals.choices import ReferralStatus
@@ -17,11 +16,6 @@ from rewards.models import Voucher
 # referrer + program, member by email, settings, savepoint, referrer lock, referrer's matching signals,
 # earlier orders of the email, this month's count, savepoint, insert, release ×2
 CLAIM_QUERIES = 13
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
 
 
 def test_page_in_english_explains_the_offer_and_links_the_shop(client, program, referrer, django_assert_num_queries):

@@ -264,8 +264,9 @@ expiring 365 days after, one member in three with half a lot spent (fixed policy
 - Memory is flat in the number of rows: nothing but a chunk's member totals passes through Python (chunks of
   5,000 members), so the peak is the same for {r["members"] // 10:,} and {r["members"]:,} members. Statements:
   per chunk of members one to find its id range, one to lock the members with due lots, one for their totals,
-  one INSERT … SELECT of the expire rows, one UPDATE … FROM of the balances, one UPDATE of the lots, and one to
-  see who takes emails — about 7 per 5,000 members; a chunk with nothing due stops after the lock.
+  one INSERT … SELECT of the expire rows, one UPDATE … FROM of the balances, one UPDATE of the lots, one to see
+  who takes emails and one to see whether an endpoint listens — 8 per 5,000 members; a chunk with nothing due
+  stops after the lock.
 - The job does more than the statement: it commits per chunk (short locks, progress kept across a crash), locks
   the members it debits in primary-key order like every ledger writer, never expires more than a balance holds,
   and records the notifications and webhook events of what expired.

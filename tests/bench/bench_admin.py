@@ -37,15 +37,6 @@ def _staff_client(program):
     return client
 
 
-def _seeder_column_defaults() -> None:
-    """Columns added after the tier bench's seeder was written (it does not name them): give them their model
-    default in the database so the seeder's INSERTs stay valid. Bench databases only."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE members_member ALTER COLUMN emails_allowed SET DEFAULT true")
-
-
 def _time(client, url: str) -> dict:
     """Median and worst of RUNS requests after one warm-up, with the response's size and status."""
     from django.db import connection, reset_queries
@@ -78,7 +69,6 @@ def bench(*, members: int = 1_000_000, docs: Path | None = None) -> dict:
     assert connection.vendor == "postgresql", "the admin bench runs on PostgreSQL"
     program = bench_tiers._program(f"bench-admin-{os.getpid()}")
     started = time.perf_counter()
-    _seeder_column_defaults()
     with bench_tiers._bulk_load():
         bench_tiers._seed(program, members)
     bench_tiers._analyze()

@@ -99,10 +99,10 @@ def _seed(program, members: int) -> None:
     p = {"program": program.pk, "n": members, "bronze": tiers["bronze"], "reserve": tiers["reserve"], "as_of": AS_OF}
     statements = [
         # Members: 0.5 % locked in invite-only Reserve, everyone else in Bronze.
-        """INSERT INTO members_member (program_id, customer_id, email, first_name, last_name, phone, points_balance,
-               pending_points, lifetime_points, lifetime_spend, orders_count, tier_id, tier_locked, referral_code,
-               last_activity_at, created_at, updated_at)
-           SELECT %(program)s, 'c' || g, 'c' || g || '@example.com', '', '', '', 0, 0, 0, 0, 0,
+        """INSERT INTO members_member (program_id, customer_id, email, first_name, last_name, phone, emails_allowed,
+               points_balance, pending_points, lifetime_points, lifetime_spend, orders_count, tier_id, tier_locked,
+               referral_code, last_activity_at, created_at, updated_at)
+           SELECT %(program)s, 'c' || g, 'c' || g || '@example.com', '', '', '', true, 0, 0, 0, 0, 0,
                   CASE WHEN g %% 200 = 0 THEN %(reserve)s ELSE %(bronze)s END, g %% 200 = 0,
                   'P' || %(program)s || 'M' || g, %(as_of)s, %(as_of)s - interval '3 years', %(as_of)s
            FROM generate_series(1, %(n)s) g""",

@@ -21,7 +21,7 @@ class NextTierSerializer(TierRefSerializer):
     )
 
 
-class NextExpirySerializer(serializers.Serializer):
+class MemberNextExpirySerializer(serializers.Serializer):
     points = serializers.IntegerField()
     at = serializers.DateTimeField()
 
@@ -56,12 +56,12 @@ class MemberOutputSerializer(serializers.ModelSerializer):
     def get_next_tier(self, member: Member) -> dict | None:
         return member_next_tier(member=member)
 
-    @extend_schema_field(NextExpirySerializer(allow_null=True))
+    @extend_schema_field(MemberNextExpirySerializer(allow_null=True))
     def get_next_expiry(self, member: Member) -> dict | None:
         """The next points to expire and when (null under the `never` policy or with nothing to expire).
         A caller that already read it passes it as `context["next_expiry"]`, saving the query."""
         expiry = self.context["next_expiry"] if "next_expiry" in self.context else member_next_expiry(member=member)
-        return NextExpirySerializer(expiry).data if expiry else None
+        return MemberNextExpirySerializer(expiry).data if expiry else None
 
     def get_referral_url(self, member: Member) -> str:
         return f"{settings.SITE_URL}/r/{member.referral_code}"

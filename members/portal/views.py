@@ -2,6 +2,7 @@
 every query is scoped to the member of the session, who is loaded with the program of the URL."""
 
 import logging
+import re
 import secrets
 import time
 from datetime import timedelta
@@ -217,7 +218,8 @@ def redeem(request, program, member, reward_id: int):
     if request.method == "GET":
         context = {"reward": reward, "cost": points_text(program, reward.points_cost), "nonce": secrets.token_hex(16)}
         return _render(request, "portal/redeem_confirm.html", program, member, context)
-    nonce = request.POST.get("nonce", "")[:32]
+    nonce = request.POST.get("nonce", "")
+    nonce = nonce if re.fullmatch(r"[0-9a-f]{1,32}", nonce) else ""  # the form's own hex nonce, nothing else
     try:
         redemption, _created = reward_redeem(
             member=member, reward=reward, idempotency_key=f"portal:{member.pk}:{nonce}" if nonce else ""

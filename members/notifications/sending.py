@@ -8,7 +8,6 @@ import logging
 from datetime import date
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -17,12 +16,11 @@ from django.utils import formats, timezone, translation
 
 from members.job_models import Notification, NotificationKind, NotificationStatus
 from members.notifications.messages import BODIES, SUBJECTS
+from members.portal.links import unsubscribe_token
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-# The portal's unsubscribe page (members.portal.views.unsubscribe) reads this token.
-UNSUBSCRIBE_SALT = "portal-unsubscribe"
 
 
 def notifications_send(*, notification_ids: list[int]) -> list[int]:
@@ -90,8 +88,7 @@ def notification_message(notification: Notification) -> EmailMultiAlternatives:
 
 
 def unsubscribe_path(member) -> str:
-    token = signing.dumps([member.program_id, member.pk], salt=UNSUBSCRIBE_SALT)
-    return reverse("portal:unsubscribe", kwargs={"slug": member.program.slug, "token": token})
+    return reverse("portal:unsubscribe", kwargs={"slug": member.program.slug, "token": unsubscribe_token(member)})
 
 
 def _variant(notification: Notification) -> str:

@@ -1,6 +1,7 @@
 """`make bench` rewrites only its own section of docs/benchmarks.md."""
 
-from tests.bench.run import section_replace, statements_summary
+from tests.bench.common import section_replace
+from tests.bench.run import statements_summary
 
 DOCUMENT = """# Benchmarks
 

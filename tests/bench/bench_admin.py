@@ -8,15 +8,14 @@ ledger rows over two years, generated server-side — is reused here). `bench(me
 calls; it returns the numbers and writes the `## Merchant admin` section of BENCH_DOCS (docs/benchmarks.md).
 """
 
-import argparse
-import json
 import os
 import statistics
 import time
 from pathlib import Path
 
 from tests.bench import bench_tiers
-from tests.bench.bench_tiers import ROOT, log
+from tests.bench.bench_tiers import log
+from tests.bench.common import bench_main, docs_section_write
 
 SECTION = "## Merchant admin"
 RUNS = 7
@@ -102,7 +101,7 @@ def bench(*, members: int = 1_000_000, docs: Path | None = None) -> dict:
         "load_average": round(os.getloadavg()[1], 1),
     }
     if docs is not None:
-        _docs_write(docs, _section(results))
+        docs_section_write(docs, _section(results))
     return results
 
 
@@ -129,38 +128,5 @@ prefixes; the dashboard is aggregate SQL (GROUP BY month / tier / member) over t
 """
 
 
-def _docs_write(path: Path, text: str) -> None:
-    import re
-
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: text.rstrip("\n") + "\n\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated.rstrip("\n") + "\n")
-    log(f"{path} updated")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--members", type=int, default=1_000_000)
-    parser.add_argument("--no-docs", action="store_true", help="print the numbers, leave docs/benchmarks.md alone")
-    args = parser.parse_args()
-    docs = None if args.no_docs else Path(os.environ.get("BENCH_DOCS", ROOT / "docs" / "benchmarks.md"))
-    database_url = os.environ.get("DATABASE_URL", "")
-    if database_url.startswith("postgres"):
-        bench_tiers._django(database_url)
-        results = bench(members=args.members, docs=docs)
-    else:
-        with bench_tiers._throwaway_database() as url:
-            bench_tiers._django(url)
-            from django.core.management import call_command
-
-            call_command("migrate", verbosity=0, interactive=False)
-            results = bench(members=args.members, docs=docs)
-    print(json.dumps(results, default=str))
-
-
 if __name__ == "__main__":
-    main()
+    bench_main(bench, __doc__)

@@ -19,10 +19,7 @@ A small program of N/10 members is measured first with the same job, to show the
 grow with the number of members.
 """
 
-import argparse
-import json
 import os
-import re
 import resource
 import sys
 import time
@@ -31,6 +28,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+
+from tests.bench.common import bench_main, docs_section_write
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Tier recalculation"
@@ -347,7 +346,7 @@ def bench(*, members: int = 1_000_000, docs: Path | None = None) -> dict:
         "load_average": round(os.getloadavg()[1], 1),
     }
     if docs is not None:
-        _docs_write(docs, _section(results))
+        docs_section_write(docs, _section(results))
     return results
 
 
@@ -393,36 +392,5 @@ Seeding took {r["seed_seconds"]:.0f} s.
 """
 
 
-def _docs_write(path: Path, text: str) -> None:
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _m: text.rstrip("\n") + "\n\n", current, count=1)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text
-    path.write_text(updated.rstrip("\n") + "\n")
-    log(f"{path} updated")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--members", type=int, default=1_000_000)
-    parser.add_argument("--no-docs", action="store_true", help="print the numbers, leave docs/benchmarks.md alone")
-    args = parser.parse_args()
-    docs = None if args.no_docs else Path(os.environ.get("BENCH_DOCS", ROOT / "docs" / "benchmarks.md"))
-    database_url = os.environ.get("DATABASE_URL", "")
-    if database_url.startswith("postgres"):
-        _django(database_url)
-        results = bench(members=args.members, docs=docs)
-    else:
-        with _throwaway_database() as url:
-            _django(url)
-            from django.core.management import call_command
-
-            call_command("migrate", verbosity=0, interactive=False)
-            results = bench(members=args.members, docs=docs)
-    print(json.dumps(results, default=str))
-
-
 if __name__ == "__main__":
-    main()
+    bench_main(bench, __doc__)

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import psycopg
 
+from tests.bench.common import docs_section_write
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
@@ -392,21 +394,8 @@ def statements_summary(statements: list[dict]) -> str:
     return ", ".join(f"`{statement_name(statement['sql'])}`" for statement in statements)
 
 
-def section_replace(document: str, text: str) -> str:
-    """`document` with its order-ingestion section replaced by `text` (appended if missing); every other
-    section is kept as it is."""
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(document):
-        updated = pattern.sub(lambda _m: text.rstrip("\n") + "\n\n", document, count=1)
-    else:
-        updated = document.rstrip("\n") + "\n\n" + text
-    return updated.rstrip("\n") + "\n"
-
-
 def docs_write(text: str) -> None:
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    DOCS.write_text(section_replace(current, text))
-    log(f"{DOCS.relative_to(ROOT)} updated")
+    docs_section_write(DOCS, text)
 
 
 # Benches that bring their own data set (and, for the widget, their own server), run one after the other

@@ -89,14 +89,7 @@ def _rule_read(reader: Reader, value: Any, path: str) -> dict:
     if "limit" in item:
         rule["limit"] = _limit_read(reader, item["limit"], child(path, "limit"))
     if "min_subtotal" in item:
-        rule["min_subtotal"] = reader.decimal(
-            item["min_subtotal"],
-            child(path, "min_subtotal"),
-            places=2,
-            minimum=Decimal(0),
-            maximum=bounds.MONEY_MAX,
-            money=True,
-        )
+        rule["min_subtotal"] = reader.money(item["min_subtotal"], child(path, "min_subtotal"))
     if "multiplier" in item:
         rule["multiplier"] = reader.decimal(
             item["multiplier"],

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from loyalty.program_file.bounds import KEY_HINT, KEY_PATTERN, MAX_KEY
+from loyalty.program_file.bounds import KEY_HINT, KEY_PATTERN, MAX_KEY, MONEY_MAX
 
 # Far enough for any campaign; also keeps clear of year 1 and 9999, where a UTC shift overflows.
 MIN_YEAR, MAX_YEAR = 1970, 2100
@@ -176,6 +176,10 @@ class Reader:
             self.problem(path, "must be true or false")
             return None
         return value
+
+    def money(self, value: Any, path: str) -> str | None:
+        """An amount of money (subtotals, refunds' limits): a string with at most two places, ≥ 0."""
+        return self.decimal(value, path, places=2, minimum=Decimal(0), maximum=MONEY_MAX, money=True)
 
     def decimal(
         self,

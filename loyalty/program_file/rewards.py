@@ -69,14 +69,7 @@ def _value_fields_read(reader: Reader, item: dict, path: str, reward_type: str |
             item["product_id"], child(path, "product_id"), max_length=bounds.MAX_PRODUCT_ID
         )
     if "min_subtotal" in item:
-        out["min_subtotal"] = reader.decimal(
-            item["min_subtotal"],
-            child(path, "min_subtotal"),
-            places=2,
-            minimum=Decimal(0),
-            maximum=bounds.MONEY_MAX,
-            money=True,
-        )
+        out["min_subtotal"] = reader.money(item["min_subtotal"], child(path, "min_subtotal"))
     if "code_expiry_days" in item:
         out["code_expiry_days"] = reader.integer(
             item["code_expiry_days"], child(path, "code_expiry_days"), minimum=1, maximum=bounds.MAX_DAYS
@@ -180,14 +173,7 @@ def referrals_read(reader: Reader, value: Any, path: str) -> dict:
         enabled = bool(reader.boolean(section["enabled"], child(path, "enabled")))
     minimum = "0.00"
     if "qualifying_min_subtotal" in section:
-        minimum = reader.decimal(
-            section["qualifying_min_subtotal"],
-            child(path, "qualifying_min_subtotal"),
-            places=2,
-            minimum=Decimal(0),
-            maximum=bounds.MONEY_MAX,
-            money=True,
-        )
+        minimum = reader.money(section["qualifying_min_subtotal"], child(path, "qualifying_min_subtotal"))
     out: dict[str, Any] = {"enabled": enabled, "qualifying_min_subtotal": minimum}
     for side in ("referrer_reward", "friend_reward"):
         out[side] = None

@@ -78,7 +78,7 @@ def _threshold_read(reader: Reader, value: Any, path: str, *, metric: str) -> in
     if metric == TierMetric.SPEND:
         if isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
-        return reader.decimal(value, path, places=2, minimum=Decimal(0), maximum=bounds.MONEY_MAX, money=True)
+        return reader.money(value, path)
     return reader.integer(value, path, minimum=0, maximum=bounds.MAX_POINTS * 100)
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench.bench_tiers import _bulk_load
-from tests.bench.common import bench_main, docs_section_write
+from tests.bench.common import bench_main, docs_section_write, job_vs_sql_results
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Point expiry"
@@ -211,21 +211,17 @@ def bench(*, members: int = 1_000_000, docs: Path | None = None) -> dict:
     job_outcome = _outcome(big)
     again = _measure_job(big)
     log(f"second run, same as-of: {again}")
-    results = {
-        "members": members,
-        "ledger_rows": ledger_rows,
-        "seed_seconds": round(seed_seconds, 1),
-        "job": job,
-        "job_small": job_small,
-        "job_second_run": again,
-        "sql": sql,
-        "ratio": round(job["seconds"] / sql["seconds"], 2) if sql["seconds"] else None,
-        "same_outcome": job_outcome == sql_outcome,
-        "outcome": job_outcome,
-        "postgres": connection.cursor().connection.info.server_version,
-        "cpus": os.cpu_count(),
-        "load_average": round(os.getloadavg()[1], 1),
-    }
+    results = job_vs_sql_results(
+        job=job,
+        job_small=job_small,
+        again=again,
+        sql=sql,
+        same_outcome=job_outcome == sql_outcome,
+        members=members,
+        ledger_rows=ledger_rows,
+        seed_seconds=round(seed_seconds, 1),
+        outcome=job_outcome,
+    )
     if docs is not None:
         docs_section_write(docs, _section(results))
     return results

@@ -52,3 +52,22 @@ def bench_main(bench: Callable[..., dict], description: str) -> None:
             call_command("migrate", verbosity=0, interactive=False)
             results = bench(members=args.members, docs=docs)
     print(json.dumps(results, default=str))
+
+
+def job_vs_sql_results(*, job: dict, job_small: dict, again: dict, sql: dict, same_outcome: bool, **data) -> dict:
+    """The result record of a batch-job bench: the job's runs beside the hand-written statement, their ratio,
+    and the machine they ran on (load average: absolute times scale with it)."""
+    from django.db import connection
+
+    return {
+        **data,
+        "job": job,
+        "job_small": job_small,
+        "job_second_run": again,
+        "sql": sql,
+        "ratio": round(job["seconds"] / sql["seconds"], 2) if sql["seconds"] else None,
+        "same_outcome": same_outcome,
+        "postgres": connection.cursor().connection.info.server_version,
+        "cpus": os.cpu_count(),
+        "load_average": round(os.getloadavg()[1], 1),
+    }

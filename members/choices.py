@@ -11,11 +11,19 @@ class TransactionKind(models.TextChoices):
     ADJUST = "adjust", "Adjusted"
     REFERRAL = "referral", "Referral"
     BONUS = "bonus", "Bonus"
+    CHALLENGE = "challenge", "Challenge reward"
+    DONATE = "donate", "Donated"
 
 
 # Kinds that count as points *earned* (tier metric `points_earned`, lifetime points): earning net of refunds.
 # Manual adjustments, redemptions and expiry don't count.
-EARNING_KINDS = (TransactionKind.EARN, TransactionKind.BONUS, TransactionKind.REFERRAL, TransactionKind.REFUND)
+EARNING_KINDS = (
+    TransactionKind.EARN,
+    TransactionKind.BONUS,
+    TransactionKind.REFERRAL,
+    TransactionKind.CHALLENGE,
+    TransactionKind.REFUND,
+)
 
 
 class TransactionStatus(models.TextChoices):
@@ -32,6 +40,8 @@ class TransactionSource(models.TextChoices):
     REFERRAL = "referral", "Referral"
     ADJUSTMENT = "adjustment", "Adjustment"
     JOB = "job", "Scheduled job"
+    CHALLENGE = "challenge", "Challenge"
+    DONATION = "donation", "Donation"
 
 
 class PointsStatus(models.TextChoices):

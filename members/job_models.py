@@ -42,6 +42,8 @@ class NotificationKind(models.TextChoices):
     BIRTHDAY = "birthday", "Birthday reward"
     REFERRAL_REWARD = "referral_reward", "Referral reward"
     CODE_ISSUED = "code_issued", "Redemption code issued"
+    CHALLENGE_COMPLETED = "challenge_done", "Challenge completed"
+    MEMBERSHIP_ENDED = "membership_ended", "Paid membership ended"
 
 
 class NotificationStatus(models.TextChoices):
@@ -67,6 +69,9 @@ class Notification(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a sender claimed it (status `sending`): a stale claim is never resent."
+    )
 
     class Meta:
         constraints = [

@@ -51,6 +51,15 @@ class Member(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Engagement: attributes the shop sends (segments use them), RFM scores 1-5 written by a scheduled job,
+    # and the shopper's own choice to appear on the program's leaderboard (privacy: off until they opt in).
+    attributes = models.JSONField(default=dict, blank=True, help_text="Custom attributes sent by the shop's API.")
+    rfm_recency = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_frequency = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_monetary = models.PositiveSmallIntegerField(null=True, blank=True)
+    rfm_computed_at = models.DateTimeField(null=True, blank=True)
+    leaderboard_opt_in = models.BooleanField(default=False)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["program", "customer_id"], name="%(app_label)s_%(class)s_unique_customer"),

@@ -54,3 +54,4 @@ class TierChangeReason(models.TextChoices):
     RECALCULATED = "recalculated", "Recalculated"
     MANUAL = "manual", "Manual"
     JOINED = "joined", "Joined"
+    MEMBERSHIP = "membership", "Paid membership"

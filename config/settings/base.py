@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rewards",
     "referrals",
     "storefront",
+    "analytics",
 ]
 
 MIDDLEWARE = [

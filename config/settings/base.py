@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "referrals",
     "storefront",
     "analytics",
+    "challenges",
 ]
 
 MIDDLEWARE = [

@@ -54,3 +54,8 @@ class StaffRole(models.TextChoices):
     OWNER = "owner", "Owner: everything for the merchant, including API keys and secrets"
     MANAGER = "manager", "Manager: program configuration and member service"
     SUPPORT = "support", "Support: view members and their ledger, adjust points"
+
+
+class SegmentMatch(models.TextChoices):
+    ALL = "all", "All conditions"
+    ANY = "any", "Any condition"

@@ -5,11 +5,13 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from loyalty.choices import ExpiryPolicy, LimitPeriod, RuleType, StaffRole, TierMetric, TierPeriod
+from loyalty.choices import ExpiryPolicy, LimitPeriod, RuleType, SegmentMatch, StaffRole, TierMetric, TierPeriod
+from loyalty.segment_conditions import ConditionError, conditions_validate
 
 
 class Merchant(models.Model):
@@ -131,6 +133,11 @@ class EarningRule(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
+    # Limited to the members of a segment (None: everyone). PROTECT: deleting the segment must not silently
+    # open the rule to every member.
+    segment = models.ForeignKey(
+        "Segment", on_delete=models.PROTECT, null=True, blank=True, related_name="earning_rules"
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -176,6 +183,40 @@ class Tier(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Segment(models.Model):
+    """A merchant-defined group of members: conditions over their data (tier, spend, orders, attributes, RFM…)
+    matched all or any. `members.segments` compiles it to one SQL queryset; the vocabulary and its validation
+    are in `loyalty.segment_conditions`."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="segments")
+    key = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    match = models.CharField(max_length=3, choices=SegmentMatch.choices, default=SegmentMatch.ALL)
+    conditions = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "key"], name="%(app_label)s_%(class)s_unique_key"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.program_id is None:
+            return
+        tier_keys = set(Tier.objects.filter(program_id=self.program_id).values_list("key", flat=True))
+        try:
+            self.conditions = conditions_validate(self.conditions, tier_keys=tier_keys)
+        except ConditionError as exc:
+            raise ValidationError({"conditions": exc.problems}) from None
 
 
 class MerchantMembership(models.Model):

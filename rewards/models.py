@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from loyalty.choices import RewardType
-from loyalty.models import Program, Tier
+from loyalty.models import Program, Segment, Tier
 from members.models import Member
 from rewards.choices import FulfilmentStatus, RedemptionStatus, VoucherSource, VoucherStatus
 
@@ -28,6 +28,10 @@ class Reward(models.Model):
     product_id = models.CharField(max_length=255, blank=True)
     points_cost = models.PositiveIntegerField()
     min_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="rewards",
+        help_text="Offered to and redeemable by this segment's members only.",
+    )  # fmt: skip
     stock = models.PositiveIntegerField(null=True, blank=True)
     limit_per_member = models.PositiveIntegerField(null=True, blank=True)
     min_subtotal = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "storefront",
     "analytics",
     "challenges",
+    "memberships",
+    "donations",
 ]
 
 MIDDLEWARE = [

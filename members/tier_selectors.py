@@ -197,7 +197,12 @@ def member_tier_standing(*, member: Member, at: datetime) -> TierStanding:
         .order_by("position", "id")
     )
     units = int(tiers[0].member_units) if tiers else 0
-    current = next((t for t in tiers if t.pk == member.tier_id), None)
+    return tier_standing(program=program, tiers=tiers, units=units, tier_id=member.tier_id)
+
+
+def tier_standing(*, program: Program, tiers: list[Tier], units: int, tier_id: int | None) -> TierStanding:
+    """Where a member in tier `tier_id` with `units` of the metric stands among `tiers` (by rank); no query."""
+    current = next((t for t in tiers if t.pk == tier_id), None)
     rank = tiers.index(current) if current else -1
     upper = [t for t in tiers[rank + 1 :] if not t.invite_only]
     next_tier = upper[0] if upper else None

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("rewards.api.urls")),
     path("", include("referrals.api.urls")),
     path("", include("storefront.pos.urls")),
+    path("", include("memberships.api.urls")),
 ]

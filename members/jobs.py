@@ -11,6 +11,7 @@ from members.services.expiry import expire_points, send_expiry_warnings
 from members.services.job_runs import job_run_record
 from members.services.pending import activate_pending_points
 from members.services.tier_recalculation import tiers_recalculate
+from memberships.services.lapse import memberships_lapse
 from rewards.notifications import notify_vouchers
 from rewards.services.vouchers import voucher_expire_due
 
@@ -36,6 +37,7 @@ JOB_NAMES = (
     "notify_tier_changes",
     "send_points_digest",
     "notify_vouchers",
+    "memberships_lapse",
 )
 
 JOBS: dict[str, Callable[[datetime], int]] = {name: _not_implemented(name) for name in JOB_NAMES}
@@ -48,6 +50,7 @@ JOBS["award_birthdays"] = award_birthdays
 JOBS["notify_tier_changes"] = notify_tier_changes
 JOBS["send_points_digest"] = send_points_digest
 JOBS["notify_vouchers"] = notify_vouchers
+JOBS["memberships_lapse"] = memberships_lapse
 
 
 def run_job(name: str, as_of: datetime) -> int:

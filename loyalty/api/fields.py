@@ -71,10 +71,11 @@ class MoneyField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
-class PastDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 moment between 1970 and one day from now (clock skew); naive values are UTC."""
+class _BoundedDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 string (naive values are UTC) whose moment `in_range` accepts."""
 
-    default_error_messages = {"out_of_range": "Must be between 1970 and now."}
+    def in_range(self, moment: datetime) -> bool:
+        raise NotImplementedError
 
     def to_internal_value(self, value):
         if not isinstance(value, str):
@@ -83,9 +84,28 @@ class PastDateTimeField(serializers.DateTimeField):
             parsed = super().to_internal_value(value)
         except (OverflowError, OSError):
             self.fail("out_of_range")
-        if parsed.year < EARLIEST_YEAR or parsed > timezone.now() + timedelta(days=1):
+        if not self.in_range(parsed):
             self.fail("out_of_range")
         return parsed
+
+
+class PastDateTimeField(_BoundedDateTimeField):
+    """An ISO 8601 moment between 1970 and one day from now (clock skew); naive values are UTC."""
+
+    default_error_messages = {"out_of_range": "Must be between 1970 and now."}
+
+    def in_range(self, moment: datetime) -> bool:
+        return moment.year >= EARLIEST_YEAR and moment <= timezone.now() + timedelta(days=1)
+
+
+class FutureDateTimeField(_BoundedDateTimeField):
+    """An ISO 8601 moment at most ten years from now (the end of a paid period); naive values are UTC.
+    Further ahead is a typo, and stays inside what every database holds."""
+
+    default_error_messages = {"out_of_range": "Must be within the next ten years."}
+
+    def in_range(self, moment: datetime) -> bool:
+        return moment.year >= EARLIEST_YEAR and moment <= timezone.now() + timedelta(days=366 * 10)
 
 
 class PastDateField(serializers.DateField):

@@ -43,6 +43,8 @@ def notify_tier_changes(as_of: datetime, *, chunk_size: int = CHUNK_SIZE) -> int
                 if change.reason == TierChangeReason.JOINED or change.to_tier is None:
                     continue
                 up = change.from_tier is None or change.to_tier.position > change.from_tier.position
+                if change.reason == TierChangeReason.MEMBERSHIP and not up:
+                    continue  # the "membership ended" email already says so
                 fact = (change.member_id, f"tier_changed:{change.pk}", {"tier": change.to_tier.name, "up": up})
                 by_program.setdefault(change.member.program_id, []).append(fact)
             chunk = 0

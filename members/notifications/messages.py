@@ -14,6 +14,7 @@ SUBJECTS = {
     NotificationKind.BIRTHDAY: pgettext_lazy("email", "Happy birthday! %(points)s %(points_name)s for you"),
     NotificationKind.REFERRAL_REWARD: pgettext_lazy("email", "Your referral reward from %(program)s"),
     NotificationKind.CODE_ISSUED: pgettext_lazy("email", "Your code for %(reward)s"),
+    NotificationKind.MEMBERSHIP_ENDED: pgettext_lazy("email", "Your %(plan)s membership has ended"),
 }
 
 BODIES = {
@@ -33,4 +34,7 @@ BODIES = {
         "email", "Thank you for referring a friend to %(program)s! Your reward: %(reward)s."
     ),
     NotificationKind.CODE_ISSUED: pgettext_lazy("email", "Here is your code for %(reward)s: %(code)s"),
+    NotificationKind.MEMBERSHIP_ENDED: pgettext_lazy(
+        "email", "Your paid %(plan)s membership at %(program)s has ended. Your tier is now %(tier)s."
+    ),
 }

@@ -106,6 +106,7 @@ def _words(notification: Notification) -> dict:
         "points_name": program.points_label(points),
         "balance": formats.number_format(ctx.get("balance", notification.member.points_balance), force_grouping=True),
         "tier": ctx.get("tier", ""),
+        "plan": ctx.get("plan", ""),
         "reward": ctx.get("reward", ""),
         "code": ctx.get("code", ""),
         "date": "",

@@ -70,6 +70,17 @@ def tiers_upgrade_members(*, member_ids: list[int], at: datetime) -> int:
     """Upgrade these members where their activity in the period of `at` now reaches a higher tier
     (reason `earned`); never downgrades. For the activation job: call it in the chunk's transaction,
     after the pending rows became active. Returns the number of members moved."""
+    return _members_apply(member_ids=member_ids, at=at, reason=TierChangeReason.EARNED, upgrade_only=True)
+
+
+def tiers_settle_members(*, member_ids: list[int], at: datetime, reason: str) -> int:
+    """Put these members (manual tiers excluded) in the tier their activity in the period of `at` reaches,
+    up or down, recording `reason`: for members just released from a tier held for another reason (a paid
+    membership that lapsed). Returns the number of members moved."""
+    return _members_apply(member_ids=member_ids, at=at, reason=reason, upgrade_only=False)
+
+
+def _members_apply(*, member_ids: list[int], at: datetime, reason: str, upgrade_only: bool) -> int:
     by_program: dict[int, list[int]] = {}
     for program_id, member_id in Member.objects.filter(pk__in=member_ids).values_list("program_id", "pk"):
         by_program.setdefault(program_id, []).append(member_id)
@@ -88,9 +99,9 @@ def tiers_upgrade_members(*, member_ids: list[int], at: datetime) -> int:
                     window=tier_window(program=program, at=at),
                     member_filter=f"IN ({', '.join(['%s'] * len(batch))})",
                     member_params=batch,
-                    reason=TierChangeReason.EARNED,
+                    reason=reason,
                     at=at,
-                    upgrade_only=True,
+                    upgrade_only=upgrade_only,
                 )
     return moved
 

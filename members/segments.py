@@ -1,0 +1,185 @@
+"""Segments evaluated in SQL: a segment's conditions compiled to one `Member` queryset (Q objects, lookups on
+expressions and `member_id IN (… GROUP BY member_id HAVING …)` subqueries), never a Python loop over members.
+
+- `segment_members(segment)`: the program's members in the segment, one queryset (count it, export it).
+- `segment_contains(segment, member)`: one query, every subquery narrowed to that member (hot paths).
+
+Counting conditions over orders and referrals are sets of member ids: when the condition holds for a member
+with no rows (e.g. "fewer than 2 orders"), it is compiled as "not in the members whose count fails it", so
+members without any order are counted correctly without a per-member subquery.
+Time conditions are judged at `at` (default now): orders after `at` are ignored, like `run_job --as-of`.
+"""
+
+import operator as op
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual, Range
+from django.utils import timezone
+
+from loyalty.models import Segment, Tier
+from loyalty.segment_conditions import ATTRIBUTE_PREFIX, MATCH_ANY, conditions_validate
+from members.models import Member, Order
+
+_LOOKUPS = {
+    "eq": Exact,
+    "gt": GreaterThan,
+    "gte": GreaterThanOrEqual,
+    "lt": LessThan,
+    "lte": LessThanOrEqual,
+    "between": Range,
+}
+_HOLDS = {
+    "eq": op.eq,
+    "gt": op.gt,
+    "gte": op.ge,
+    "lt": op.lt,
+    "lte": op.le,
+    "between": lambda n, bounds: bounds[0] <= n <= bounds[1],
+}
+_COLUMNS = {
+    "balance": "points_balance",
+    "lifetime_spend": "lifetime_spend",
+    "lifetime_points": "lifetime_points",
+    "rfm_recency": "rfm_recency",
+    "rfm_frequency": "rfm_frequency",
+    "rfm_monetary": "rfm_monetary",
+}
+# A successful referral: the friend's qualifying order rewarded the referrer (referrals.choices.ReferralStatus).
+REFERRAL_SUCCESS = "converted"
+
+
+def segment_members(segment: Segment, *, at: datetime | None = None) -> QuerySet[Member]:
+    """The members of `segment`'s program who match its conditions at `at` (default now), as one queryset."""
+    return Member.objects.filter(program_id=segment.program_id).filter(segment_q(segment, at=at or timezone.now()))
+
+
+def segment_contains(segment: Segment, member: Member, *, at: datetime | None = None) -> bool:
+    """Whether `member` is in `segment` (one query; False for another program's member)."""
+    if member.program_id != segment.program_id:
+        return False
+    q = segment_q(segment, at=at or timezone.now(), member_id=member.pk)
+    return Member.objects.filter(pk=member.pk).filter(q).exists()
+
+
+def segments_containing(segments: list[Segment], member: Member, *, at: datetime | None = None) -> set[int]:
+    """The ids of those `segments` `member` belongs to: one query per segment (no query for no segment)."""
+    return {s.pk for s in segments if segment_contains(s, member, at=at)}
+
+
+def segment_q(segment: Segment, *, at: datetime, member_id: int | None = None) -> Q:
+    """The segment's conditions as one Q over `Member` (no conditions: everyone). `member_id` narrows
+    the subqueries to one member, for `segment_contains`."""
+    conditions = conditions_validate(segment.conditions)
+    context = _Context(program_id=segment.program_id, at=at, member_id=member_id, segment=segment)
+    parts = [_condition_q(c, context) for c in conditions]
+    if not parts:
+        return Q()
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = (combined | part) if segment.match == MATCH_ANY else (combined & part)
+    return combined
+
+
+class _Context:
+    def __init__(self, *, program_id: int, at: datetime, member_id: int | None, segment: Segment):
+        self.program_id = program_id
+        self.at = at
+        self.member_id = member_id
+        self.segment = segment
+
+    def rows(self, queryset: QuerySet, member_column: str = "member_id") -> QuerySet:
+        queryset = queryset.filter(program_id=self.program_id)
+        return queryset if self.member_id is None else queryset.filter(**{member_column: self.member_id})
+
+    def program_zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.segment.program.timezone)
+        except (KeyError, ValueError):
+            return ZoneInfo("UTC")
+
+
+def _condition_q(condition: dict, context: _Context) -> Q:
+    field, operator, value = condition["field"], condition["operator"], condition.get("value")
+    if field.startswith(ATTRIBUTE_PREFIX):
+        return _attribute_q(field[len(ATTRIBUTE_PREFIX) :], operator, value)
+    if field in _COLUMNS:
+        return Q(_LOOKUPS[operator](F(_COLUMNS[field]), value))
+    if field == "rfm_score":
+        return Q(_LOOKUPS[operator](F("rfm_recency") + F("rfm_frequency") + F("rfm_monetary"), value))
+    if field == "tier":
+        tier_ids = Tier.objects.filter(program_id=context.program_id, key__in=value).values("pk")
+        # "not in" keeps the members without a tier (SQL's NOT IN alone would drop the NULLs).
+        return Q(tier_id__in=tier_ids) if operator == "in" else Q(tier_id__isnull=True) | ~Q(tier_id__in=tier_ids)
+    if field == "birthday_month":
+        return Q(birthday__month__in=value) if operator == "in" else Q(birthday__month=value)
+    if field == "signup_date":
+        return _signup_q(operator, value, context)
+    if field == "orders_in_last_days":
+        orders = context.rows(Order.objects.filter(placed_at__gt=context.at - timedelta(days=condition["days"])))
+        return _count_q(orders.filter(placed_at__lte=context.at), operator, value)
+    if field == "referral_count":
+        # Read through the app registry: referrals sits above members in the layers (a read, no import cycle).
+        referral = apps.get_model("referrals", "Referral")
+        referrals = context.rows(referral.objects.filter(status=REFERRAL_SUCCESS), member_column="referrer_id")
+        return _count_q(referrals, operator, value, member_column="referrer_id")
+    if field == "days_since_last_order":
+        return _days_since_q(operator, value, context)
+    raise ValueError(f"unknown segment field {field!r}")
+
+
+def _count_q(rows: QuerySet, operator: str, value, *, member_column: str = "member_id") -> Q:
+    """Members whose number of `rows` satisfies `operator value` (members without rows count 0)."""
+    grouped = rows.values(member_column).annotate(n=Count("pk"))
+    lookup = _LOOKUPS[operator](F("n"), value)
+    if _HOLDS[operator](0, value):
+        return ~Q(pk__in=grouped.exclude(lookup).values(member_column))
+    return Q(pk__in=grouped.filter(lookup).values(member_column))
+
+
+def _days_since_q(operator: str, value, context: _Context) -> Q:
+    """Whole days between the last order (at or before `at`) and `at`. Members without orders never match."""
+    day = timedelta(days=1)
+    low, high = {
+        "eq": lambda: (value, value),
+        "gt": lambda: (value + 1, None),
+        "gte": lambda: (value, None),
+        "lt": lambda: (None, value - 1),
+        "lte": lambda: (None, value),
+        "between": lambda: (value[0], value[1]),
+    }[operator]()
+    last = (
+        context.rows(Order.objects.filter(placed_at__lte=context.at))
+        .values("member_id")
+        .annotate(last=Max("placed_at"))
+    )
+    if low is not None:  # at least `low` whole days ago
+        last = last.filter(last__lte=context.at - low * day)
+    if high is not None:  # fewer than `high + 1` whole days ago
+        if high < 0:
+            return Q(pk__in=[])
+        last = last.filter(last__gt=context.at - (high + 1) * day)
+    return Q(pk__in=last.values("member_id"))
+
+
+def _signup_q(operator: str, value, context: _Context) -> Q:
+    if operator == "within_days":
+        return Q(created_at__gte=context.at - timedelta(days=value), created_at__lte=context.at)
+    # Dates are the program's calendar days: "before 2025-03-01" is before midnight there.
+    day = datetime.fromisoformat(value).date()
+    zone = context.program_zone()
+    if operator == "before":
+        return Q(created_at__lt=datetime.combine(day, time.min, tzinfo=zone))
+    return Q(created_at__gte=datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone))
+
+
+def _attribute_q(name: str, operator: str, value) -> Q:
+    if operator == "exists":
+        has = Q(attributes__has_key=name)
+        return has if value else ~has
+    lookup_name = {"eq": "exact", "in": "in", "contains": "icontains", "gte": "gte", "lte": "lte"}[operator]
+    # Always with the explicit lookup, so the name (no "__", see ATTRIBUTE_NAME) is read as a key even when it
+    # spells a JSON lookup ("contains", "has_key").
+    return Q(**{f"attributes__{name}__{lookup_name}": value})

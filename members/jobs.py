@@ -10,6 +10,7 @@ from members.services.birthdays import award_birthdays
 from members.services.expiry import expire_points, send_expiry_warnings
 from members.services.job_runs import job_run_record
 from members.services.pending import activate_pending_points
+from members.services.rfm import compute_rfm
 from members.services.tier_recalculation import tiers_recalculate
 from memberships.services.lapse import memberships_lapse
 from rewards.notifications import notify_vouchers
@@ -37,6 +38,7 @@ JOB_NAMES = (
     "notify_tier_changes",
     "send_points_digest",
     "notify_vouchers",
+    "compute_rfm",
     "memberships_lapse",
 )
 
@@ -50,6 +52,7 @@ JOBS["award_birthdays"] = award_birthdays
 JOBS["notify_tier_changes"] = notify_tier_changes
 JOBS["send_points_digest"] = send_points_digest
 JOBS["notify_vouchers"] = notify_vouchers
+JOBS["compute_rfm"] = compute_rfm
 JOBS["memberships_lapse"] = memberships_lapse
 
 

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from analytics.selectors import rollup_state_get
 from loyalty.admin_base import (
     MerchantScopedAdmin,
     ReadOnlyMixin,
@@ -34,24 +35,32 @@ from loyalty.services.program_secrets import ROTATABLE_SECRETS, program_secret_r
 from loyalty.services.staff import merchant_staff_add
 from rewards.models import Reward
 
+import loyalty.admin_segments  # noqa: E402, F401  (the segment admin registers itself)
+
 CREDENTIALS_PERMISSION = "loyalty.manage_credentials"
 MAX_DASHBOARD_DAYS = 5 * 366
 
 
+def _month_param(value: str) -> date:
+    """YYYY-MM (the page's month inputs) or YYYY-MM-DD (any day of the month)."""
+    return date.fromisoformat(value + "-01" if len(value) == 7 else value)
+
+
 def dashboard_period(program: Program, params) -> tuple[Period, str]:
-    """The ?from=YYYY-MM-DD&to=YYYY-MM-DD range (both days included); the last 12 months when absent.
-    A bad or too long range falls back to the default with a message, never a 500."""
+    """The ?from=YYYY-MM&to=YYYY-MM range of whole months (both included; a full date stands for its month);
+    the last 12 months when absent. A bad or too long range falls back to the default with a message, never a
+    500."""
     period = default_period(program)
     if not params.get("from") and not params.get("to"):
         return period, ""
     try:
-        start = date.fromisoformat(params.get("from") or str(period.start))
-        end = date.fromisoformat(params.get("to") or str(period.end))
+        start = _month_param(params.get("from") or str(period.start))
+        end = _month_param(params.get("to") or str(period.end))
     except ValueError:
-        return period, "Dates must be YYYY-MM-DD; showing the last 12 months."
+        return period, "Months must be YYYY-MM; showing the last 12 months."
     if start > end or end - start > timedelta(days=MAX_DASHBOARD_DAYS):
         return period, "The range must run forwards and span at most 5 years; showing the last 12 months."
-    return Period(start=start, end=end, tz=period.tz), ""
+    return Period.of_months(start, end, period.tz), ""
 
 
 @admin.register(Merchant)
@@ -354,6 +363,7 @@ class ProgramAdmin(MerchantScopedAdmin):
             "title": f"{program.name}: does the program pay?",
             "period": period,
             "reports": program_reports(program=program, period=period),
+            "rollup": rollup_state_get(program=program),
         }
         return TemplateResponse(request, "admin/loyalty/program/dashboard.html", context)
 

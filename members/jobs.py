@@ -5,6 +5,7 @@ same `as_of` changes nothing the second time."""
 from collections.abc import Callable
 from datetime import datetime
 
+from analytics.services.rollups import refresh_analytics
 from members.notifications.collect import notify_tier_changes, send_points_digest
 from members.services.birthdays import award_birthdays
 from members.services.expiry import expire_points, send_expiry_warnings
@@ -40,6 +41,7 @@ JOB_NAMES = (
     "notify_vouchers",
     "compute_rfm",
     "memberships_lapse",
+    "refresh_analytics",
 )
 
 JOBS: dict[str, Callable[[datetime], int]] = {name: _not_implemented(name) for name in JOB_NAMES}
@@ -54,6 +56,7 @@ JOBS["send_points_digest"] = send_points_digest
 JOBS["notify_vouchers"] = notify_vouchers
 JOBS["compute_rfm"] = compute_rfm
 JOBS["memberships_lapse"] = memberships_lapse
+JOBS["refresh_analytics"] = refresh_analytics
 
 
 def run_job(name: str, as_of: datetime) -> int:

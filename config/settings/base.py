@@ -185,6 +185,7 @@ CELERY_BEAT_SCHEDULE = {
         ("notify_vouchers", 60 * 5),
         ("compute_rfm", 60 * 60 * 24),
         ("memberships_lapse", 60 * 60),
+        ("refresh_analytics", 60 * 60),
     ]
 }
 

@@ -37,6 +37,8 @@ from rewards.models import Reward
 
 import loyalty.admin_segments  # noqa: E402, F401  (the segment admin registers itself)
 
+import loyalty.admin_segments  # noqa: E402, F401  (the segment admin registers itself)
+
 CREDENTIALS_PERMISSION = "loyalty.manage_credentials"
 MAX_DASHBOARD_DAYS = 5 * 366
 

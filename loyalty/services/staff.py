@@ -29,6 +29,7 @@ _CONFIG_MODELS = [
     "loyalty.program",
     "loyalty.earningrule",
     "loyalty.tier",
+    "loyalty.segment",
     "rewards.reward",
     "referrals.referralsettings",
 ]

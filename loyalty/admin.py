@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+import loyalty.admin_segments  # noqa: F401  (the segment admin registers itself)
 from analytics.selectors import rollup_state_get
 from loyalty.admin_base import (
     MerchantScopedAdmin,
@@ -34,10 +35,6 @@ from loyalty.services.audit import model_snapshot
 from loyalty.services.program_secrets import ROTATABLE_SECRETS, program_secret_rotate
 from loyalty.services.staff import merchant_staff_add
 from rewards.models import Reward
-
-import loyalty.admin_segments  # noqa: E402, F401  (the segment admin registers itself)
-
-import loyalty.admin_segments  # noqa: E402, F401  (the segment admin registers itself)
 
 CREDENTIALS_PERMISSION = "loyalty.manage_credentials"
 MAX_DASHBOARD_DAYS = 5 * 366

@@ -49,6 +49,7 @@ class MemberOutputSerializer(serializers.ModelSerializer):
             "referral_code",
             "referral_url",
             "created_at",
+            "attributes",
         ]
         read_only_fields = fields
 

@@ -30,6 +30,7 @@ from members.api.serializers import (
 )
 from members.selectors import member_get, transaction_list
 from members.services.adjustments import points_adjust
+from members.services.attributes import attributes_clean, attributes_room_check, member_attributes_merge
 from members.services.events import event_record
 from referrals.api.serializers import StorefrontSignalsInput
 from referrals.services.flows import member_join, order_paid, order_refunded
@@ -58,6 +59,7 @@ MEMBER_EXAMPLE = {
     "referral_code": "K7QX2M9P",
     "referral_url": "https://rewards.example.com/r/K7QX2M9P",
     "created_at": "2026-01-05T10:12:00Z",
+    "attributes": {"plan": "pro", "newsletter": True},
 }
 TRANSACTION_EXAMPLE = {
     "id": 981,
@@ -91,6 +93,12 @@ class MemberUpsertApi(APIView):
         birthday = PastDateField(required=False, allow_null=True)
         phone = StrictCharField(max_length=32, required=False, allow_blank=True)
         referral_code = StrictCharField(max_length=32, required=False, allow_blank=True)
+        attributes = serializers.DictField(
+            required=False,
+            help_text="Custom attributes for segments, merged into the member's: names of letters, digits, - and _ "
+            "(up to 64 characters) to text (up to 255), numbers or true/false; null removes one. At most 50 per "
+            "request and 100 per member.",
+        )
 
     @extend_schema(
         operation_id="member_upsert",
@@ -103,7 +111,8 @@ class MemberUpsertApi(APIView):
         examples=[
             OpenApiExample(
                 "New member",
-                value={"customer_id": "c-42", "email": "layla@example.com", "first_name": "Layla"},
+                value={"customer_id": "c-42", "email": "layla@example.com", "first_name": "Layla",
+                       "attributes": {"plan": "pro", "store": "dubai-mall", "newsletter": True, "age": 34}},  # fmt: skip
                 request_only=True,
             ),
             OpenApiExample("Member", value=MEMBER_EXAMPLE, response_only=True, status_codes=["201", "200"]),
@@ -114,8 +123,12 @@ class MemberUpsertApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        attributes = attributes_clean(data.pop("attributes")) if "attributes" in data else {}
+        if attributes:  # checked before anything is written
+            attributes_room_check(program=request.program, customer_id=data["customer_id"], attributes=attributes)
         signals = signals_pop(data)
         member, created = member_join(program=request.program, signals=signals, **data)
+        member = member_attributes_merge(member=member, attributes=attributes)
         return Response(member_data(member, request.program), status=_created_or_replayed(created))
 
 

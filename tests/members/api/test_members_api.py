@@ -23,6 +23,7 @@ MEMBER_FIELDS = {
     "referral_code",
     "referral_url",
     "created_at",
+    "attributes",
 }
 
 

@@ -8,4 +8,7 @@ class StorefrontConfig(AppConfig):
     name = "storefront"
 
     def ready(self):
-        from storefront import cors  # noqa: F401  (connects the per-program CORS check)
+        from storefront import (  # noqa: F401  (connect their signal receivers)
+            catalog,  # the catalog token the widget's cached answers are keyed on
+            cors,  # the per-program CORS check
+        )

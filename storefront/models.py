@@ -48,3 +48,15 @@ class ShopifySettings(models.Model):
 
     def __str__(self):
         return f"Shopify settings of {self.program}"
+
+
+class CatalogVersion(models.Model):
+    """What a program shows every shopper (its settings, tiers and reward catalog) as one token that changes
+    with every edit of them. It is part of the cache key of a member's widget answer, so that an edit in the
+    admin, a program file import or the API shows in the next answer, from any process (storefront/catalog.py)."""
+
+    program = models.OneToOneField(Program, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    token = models.CharField(max_length=32)
+
+    def __str__(self):
+        return f"catalog of {self.program_id}: {self.token}"

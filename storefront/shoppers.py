@@ -49,7 +49,7 @@ def request_program(request) -> Program | None:
     key = program_key_of(request)
     program = None
     if storable_text(key, max_length=40):
-        cache_key = f"widget:program:{key}"
+        cache_key = _program_cache_key(key)
         program = cache.get(cache_key)
         if program is None:
             program = Program.objects.filter(public_key=key).first()
@@ -57,6 +57,15 @@ def request_program(request) -> Program | None:
                 cache.set(cache_key, program, PROGRAM_SECONDS)
     setattr(request, _CACHED_PROGRAM, program)
     return program
+
+
+def _program_cache_key(public_key: str) -> str:
+    return f"widget:program:{public_key}"
+
+
+def program_forget(*, public_key: str) -> None:
+    """Drop the cached program (on save: this process, or every process with a shared cache, sees it at once)."""
+    cache.delete(_program_cache_key(public_key))
 
 
 def shopper_identify(request) -> Shopper:

@@ -1,20 +1,23 @@
 """Reads behind the widget: the program as shoppers see it and one member's overview. Each is a fixed
 number of queries, whatever the size of the catalog or the ledger."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
-from loyalty.choices import ExpiryPolicy
+from loyalty.choices import ExpiryPolicy, TierPeriod
 from loyalty.models import Program
 from members.choices import TransactionStatus
 from members.models import Member, Transaction
 from members.selectors import transaction_list
-from members.tier_selectors import member_tier_progress, tier_list
+from members.tier_selectors import member_tier_progress, tier_list, tier_period_end
 from rewards.choices import VoucherStatus
-from rewards.models import Reward
+from rewards.models import Reward, Voucher
 from rewards.selectors import reward_list, voucher_list
+from storefront.models import CatalogVersion
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 RECENT_TRANSACTIONS = 10
@@ -75,13 +78,88 @@ def member_active_vouchers(*, member: Member, at: datetime) -> list:
     return [v for v in vouchers if v.status_at(at) == VoucherStatus.ACTIVE]
 
 
+def rewards_live_and_next_start(*, program: Program, at: datetime) -> tuple[list[Reward], datetime | None]:
+    """The rewards live at `at`, in catalog order (as `reward_list`), and when the next one opens, in one query."""
+    rows = list(Reward.objects.select_related("min_tier").filter(program=program, active=True).exclude(ends_at__lte=at))
+    opening = [r.starts_at for r in rows if r.starts_at and r.starts_at > at]
+    return [r for r in rows if r.is_live(at)], min(opening, default=None)
+
+
 def member_overview(*, member: Member, at: datetime | None = None) -> dict:
-    """Everything the widget's member view shows, as model objects and plain values."""
+    """Everything the widget's member view shows, as model objects and plain values. The member's next tier is
+    the tier progress's (storefront/widget/serializers.py): the aggregate over the ledger is read once."""
     at = at or timezone.now()
+    rewards, next_reward_start = rewards_live_and_next_start(program=member.program, at=at)
     return {
         "tier_progress": member_tier_progress(member=member, at=at),
         "transactions": member_recent_transactions(member=member),
-        "rewards": program_rewards(program=member.program, at=at),
+        "rewards": rewards,
+        "next_reward_start": next_reward_start,
         "vouchers": member_active_vouchers(member=member, at=at),
         "next_expiry": member_next_expiry(member=member, at=at),
     }
+
+
+@dataclass(frozen=True)
+class MeVersion:
+    """A member of the program and a token of everything their `me` answer shows that can change without the
+    clock moving: equal tokens, equal answers (storefront/widget/caching.py keeps the answer under it)."""
+
+    member_id: int
+    token: tuple
+
+
+def _me_version_sql() -> str:
+    member, voucher = Member._meta.db_table, Voucher._meta.db_table
+    reward, catalog = Reward._meta.db_table, CatalogVersion._meta.db_table
+    # - the member row: balance, pending points, tier, and `updated_at`, which every ledger write, tier change
+    #   and profile edit moves (members/services/ledger.py); lifetime spend moves with every order (spend and
+    #   order-count tier metrics);
+    # - the member's active codes, as (how many, sum of ids): a code used at checkout or cancelled leaves the
+    #   set, a new one (higher id) joins it;
+    # - the stock left of the program's limited rewards, which a redemption takes with an UPDATE (no signal);
+    # - the program's catalog token (settings, tiers, rewards: storefront/catalog.py).
+    return (
+        "SELECT m.id, m.updated_at, m.tier_id, m.points_balance, m.pending_points, m.lifetime_spend,"
+        f" (SELECT COUNT(*) || ':' || COALESCE(SUM(v.id), 0) FROM {voucher} v"
+        "   WHERE v.member_id = m.id AND v.status = %s),"
+        f" (SELECT SUM(r.stock) FROM {reward} r WHERE r.program_id = m.program_id AND r.stock IS NOT NULL),"
+        f" (SELECT c.token FROM {catalog} c WHERE c.program_id = m.program_id)"
+        f" FROM {member} m WHERE m.program_id = %s AND m.customer_id = %s"
+    )
+
+
+def member_me_version(*, program: Program, customer_id: str) -> MeVersion | None:
+    """The member's `me` version in one indexed read (raw SQL: this runs on every widget `me` call, and building
+    the statement through the ORM costs more than running it). None: no such member in this program."""
+    with connection.cursor() as cursor:
+        cursor.execute(_me_version_sql(), [VoucherStatus.ACTIVE, program.pk, customer_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return MeVersion(member_id=row[0], token=tuple(str(value) for value in row[1:]))
+
+
+def member_for_me(*, member_id: int) -> Member:
+    """The member with their tier and a fresh copy of their program (the one the request found may be cached)."""
+    return Member.objects.select_related("program", "tier").get(pk=member_id)
+
+
+# In a rolling tier period the metric drops whenever old activity slides out of the window: not worth a query
+# to know when, so an answer showing it is kept this long at most.
+ROLLING_PERIOD_SECONDS = 30
+
+
+def me_deadline(*, member: Member, overview: dict, at: datetime) -> datetime | None:
+    """The first moment the answer built at `at` goes out of date by the clock alone (a code, a reward window or
+    points expiring, a reward opening, the tier period moving on), or None."""
+    moments = [v.expires_at for v in overview["vouchers"] if v.expires_at]
+    moments += [r.ends_at for r in overview["rewards"] if r.ends_at]
+    moments += [overview["next_reward_start"], overview["tier_progress"]["kept_until"]]
+    if overview["next_expiry"]:
+        moments.append(overview["next_expiry"]["expires_at"])
+    if member.program.tier_period == TierPeriod.ROLLING_12_MONTHS:
+        moments.append(at + timedelta(seconds=ROLLING_PERIOD_SECONDS))
+    else:
+        moments.append(tier_period_end(program=member.program, at=at))
+    return min((moment for moment in moments if moment and moment > at), default=None)

@@ -99,11 +99,34 @@ def _as_member_expiry(next_expiry: dict | None) -> dict | None:
     return {"points": next_expiry["points"], "at": next_expiry["expires_at"]} if next_expiry else None
 
 
-def me_data(*, member, overview: dict) -> dict:
+class WidgetMemberSerializer(MemberOutputSerializer):
+    """The server API's member, its next tier taken from the tier progress the answer shows anyway (the same
+    aggregate over the ledger, read once)."""
+
+    def get_next_tier(self, member) -> dict | None:
+        return self.context["next_tier"]
+
+
+def _as_member_next_tier(tier_progress: dict) -> dict | None:
+    """The progress's next tier in the member answer's shape (`members.services.tiers.member_next_tier`)."""
+    next_tier = tier_progress["next_tier"]
+    if next_tier is None:
+        return None
+    remaining = next_tier["remaining"]
     return {
-        "member": MemberOutputSerializer(
-            member, context={"next_expiry": _as_member_expiry(overview["next_expiry"])}
-        ).data,
+        "key": next_tier["key"],
+        "name": next_tier["name"],
+        "remaining": remaining if isinstance(remaining, int) else str(remaining),
+    }
+
+
+def me_data(*, member, overview: dict) -> dict:
+    context = {
+        "next_expiry": _as_member_expiry(overview["next_expiry"]),
+        "next_tier": _as_member_next_tier(overview["tier_progress"]),
+    }
+    return {
+        "member": WidgetMemberSerializer(member, context=context).data,
         "tier_progress": TierProgressSerializer(overview["tier_progress"]).data,
         "transactions": TransactionOutputSerializer(overview["transactions"], many=True).data,
         "rewards": WidgetRewardSerializer(overview["rewards"], many=True, context={"member": member}).data,

@@ -12,15 +12,23 @@ from rest_framework.views import APIView
 
 from loyalty.api.fields import IdField, MoneyField, storable_text
 from loyalty.api.schema import error_response, write_errors
-from loyalty.errors import ValidationFailed
+from loyalty.errors import NotFound, ValidationFailed
 from loyalty.rules import order_points
 from members.selectors import member_get
 from rewards.api.serializers import RedemptionOutputSerializer
 from rewards.selectors import reward_get
 from rewards.services.redemptions import reward_redeem
 from storefront.shoppers import CUSTOMER_HEADER, DIGEST_HEADER, PROGRAM_HEADER, Unauthorized, shopper_identify
-from storefront.widget.caching import cached_response, me_cached
-from storefront.widget.selectors import earning_rules_live, member_overview, program_rewards, program_tiers
+from storefront.widget.caching import answer_response, cached_response, me_answer
+from storefront.widget.selectors import (
+    earning_rules_live,
+    me_deadline,
+    member_for_me,
+    member_me_version,
+    member_overview,
+    program_rewards,
+    program_tiers,
+)
 from storefront.widget.serializers import me_data, program_data
 from storefront.widget.throttling import WidgetIpThrottle, WidgetShopperThrottle
 
@@ -98,9 +106,16 @@ class WidgetMeApi(WidgetApi):
         tags=["widget"],
     )
     def get(self, request):
-        member = self.shopper_member(request)
-        data, etag = me_cached(member, lambda: me_data(member=member, overview=member_overview(member=member)))
-        return cached_response(request, data, public=False, etag=etag)
+        version = member_me_version(program=request.program, customer_id=request.shopper.customer_id)
+        if version is None:  # as `member_get` answers
+            raise NotFound(f"No member with customer_id {request.shopper.customer_id!r}.", code="member_not_found")
+        return answer_response(request, me_answer(version, lambda at: self.build(version, at)), public=False)
+
+    @staticmethod
+    def build(version, at) -> tuple[dict, object]:
+        member = member_for_me(member_id=version.member_id)
+        overview = member_overview(member=member, at=at)
+        return me_data(member=member, overview=overview), me_deadline(member=member, overview=overview, at=at)
 
 
 class WidgetRedemptionCreateApi(WidgetApi):

@@ -23,6 +23,7 @@ from loyalty.choices import ExpiryPolicy
 from loyalty.errors import InsufficientPoints, ValidationFailed
 from members.choices import EARNING_KINDS, TransactionStatus
 from members.models import Member, Transaction
+from members.webhooks.events import points_posted_announce
 
 # Points columns are 32-bit integers in the database: a total past this would be a DataError (a 500).
 POINTS_LIMIT = 2_147_483_647
@@ -102,6 +103,7 @@ def points_post(
         last_activity_at=member.last_activity_at,
         updated_at=at,
     )
+    points_posted_announce(member=member, row=row)
     return row
 
 

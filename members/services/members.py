@@ -14,6 +14,7 @@ from members.choices import TransactionKind, TransactionSource
 from members.models import Member
 from members.services.ledger import member_lock, points_post
 from members.services.tiers import member_tier_join
+from members.webhooks.events import member_created_announce
 
 logger = logging.getLogger(__name__)
 
@@ -104,4 +105,5 @@ def _member_create(*, program: Program, customer_id: str, defaults: dict, at: da
                 description=rule.name or "Welcome bonus",
                 at=at,
             )
+    member_created_announce(member=member)
     return member

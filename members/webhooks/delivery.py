@@ -23,11 +23,13 @@ from django.utils import timezone
 
 from loyalty.models import Program
 from members.job_models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from members.webhooks.subscriptions import webhook_events_subscribed
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 TIMEOUT_SECONDS = 10
+INSERT_BATCH = 500
 USER_AGENT = "loyalty-webhooks/1"
 
 
@@ -36,48 +38,71 @@ def webhook_signature(*, secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def webhook_subscribed(*, program: Program, event: str) -> bool:
-    """Whether any active endpoint of the program takes `event` (callers skip building payloads otherwise)."""
-    return any(
-        event in e
-        for e in WebhookEndpoint.objects.filter(program=program, active=True).values_list("events", flat=True)
-    )
+def webhook_subscribed(*, program: Program | int, event: str) -> bool:
+    """Whether any active endpoint of the program takes `event` (callers skip building payloads otherwise).
+    Cached per program (`subscriptions.py`): no query on the hot paths."""
+    return event in webhook_events_subscribed(program if isinstance(program, int) else program.pk)
 
 
 def webhook_events_record(*, program: Program, event: str, events: Iterable[tuple[str, dict]], at: datetime) -> int:
     """Queue `event` for every active endpoint of the program subscribed to it: `events` is (event_id, data)
-    pairs. Bulk insert, duplicates skipped by the unique (endpoint, event_id); delivery starts after commit.
-    Returns the deliveries created (0 without subscribers: nothing is stored then)."""
-    endpoints = [e for e in WebhookEndpoint.objects.filter(program=program, active=True) if event in e.events]
+    pairs. Call it inside the transaction that made the fact: a rollback takes the deliveries with it, and the
+    sending starts after commit. An event id already recorded for an endpoint is skipped (the unique
+    (endpoint, event_id), ON CONFLICT DO NOTHING), so a replay queues nothing new. Without a subscriber it costs
+    no query. Returns the deliveries created."""
+    if not webhook_subscribed(program=program, event=event):
+        return 0
+    endpoints = [e.pk for e in WebhookEndpoint.objects.filter(program=program, active=True) if event in e.events]
     events = list(events)
     if not endpoints or not events:
         return 0
     rows = [
-        WebhookDelivery(
-            endpoint=endpoint,
-            event=event,
-            event_id=event_id,
-            payload={"id": event_id, "type": event, "created_at": at, "program": program.slug, "data": data},
+        (
+            endpoint_id,
+            event_id,
+            {"id": event_id, "type": event, "created_at": at, "program": program.slug, "data": data},
         )
-        for endpoint in endpoints
+        for endpoint_id in endpoints
         for event_id, data in events
     ]
-    for row in rows:
-        row.payload = json.loads(json.dumps(row.payload, cls=DjangoJSONEncoder))
-    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    keys = [(row.endpoint_id, row.event_id) for row in rows]
-    transaction.on_commit(lambda: _queue(keys))
-    logger.info("webhook events queued program=%s event=%s count=%s", program.slug, event, len(rows))
-    return len(rows)
+    created = []
+    for start in range(0, len(rows), INSERT_BATCH):
+        created += _insert_new(event=event, rows=rows[start : start + INSERT_BATCH])
+    if created:
+        transaction.on_commit(lambda: _queue(created))
+    logger.info("webhook events queued program=%s event=%s count=%s", program.slug, event, len(created))
+    return len(created)
 
 
-def _queue(keys: list[tuple[int, str]]) -> None:
+def _insert_new(*, event: str, rows: list[tuple[int, str, dict]]) -> list[int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the ids of the deliveries that were not there yet, so only
+    those are sent (PostgreSQL and SQLite ≥ 3.35 alike; Django's bulk_create gives no ids with ignore_conflicts)."""
+    connection = transaction.get_connection()
+    opts = WebhookDelivery._meta
+    columns = ["endpoint_id", "event", "event_id", "payload", "status", "attempts", "last_error", "created_at"]
+    payload_field, created_field = opts.get_field("payload"), opts.get_field("created_at")
+    now = created_field.get_db_prep_save(timezone.now(), connection)
+    params = []
+    for endpoint_id, event_id, payload in rows:
+        payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+        body = payload_field.get_db_prep_save(payload, connection)
+        params += [endpoint_id, event, event_id, body, DeliveryStatus.PENDING, 0, "", now]
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(c) for c in columns)}) VALUES {placeholders} "
+        f"ON CONFLICT ({quote('endpoint_id')}, {quote('event_id')}) DO NOTHING RETURNING {quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _queue(delivery_ids: list[int]) -> None:
     from members.webhooks.tasks import webhook_deliver_task
 
-    for endpoint_id, event_id in keys:
-        delivery = WebhookDelivery.objects.filter(endpoint_id=endpoint_id, event_id=event_id).only("pk").first()
-        if delivery is not None:
-            webhook_deliver_task.delay(delivery.pk)
+    for delivery_id in delivery_ids:
+        webhook_deliver_task.delay(delivery_id)
 
 
 def webhook_deliver(*, delivery_id: int) -> bool:

@@ -20,6 +20,7 @@ from loyalty.errors import ApplicationError, NotFound, ValidationFailed
 from members.choices import TransactionKind, TransactionSource, TransactionStatus
 from members.models import Member, Order
 from members.services.ledger import member_lock, points_post, transaction_find
+from members.webhooks.events import referral_completed_announce
 from referrals.choices import ReferralStatus
 from referrals.models import Referral
 from referrals.services.fraud import Friend, referral_block_find, referral_settings_get
@@ -244,6 +245,7 @@ def referral_qualify(*, order: Order, at=None) -> Referral | None:
                 "referrer_voucher",
             ]
         )
+        referral_completed_announce(referral=referral, referrer=referrer, order=order)
     _log(referral, f"converted order_id={order.order_id} pending_until={pending_until}")
     return referral
 

@@ -21,6 +21,7 @@ from loyalty.errors import IdempotencyConflict, InsufficientPoints, ValidationFa
 from members.choices import TransactionKind, TransactionSource
 from members.models import Member
 from members.services.ledger import member_lock, points_post
+from members.webhooks.events import reward_redeemed_announce
 from rewards.choices import FULFILLED_TYPES, FulfilmentStatus, RedemptionStatus, VoucherStatus
 from rewards.errors import (
     AlreadyFulfilled,
@@ -167,7 +168,7 @@ def _redeem(
                 description=f"Redeemed: {reward.name}",
                 at=at,
             )
-            voucher_issue(
+            voucher = voucher_issue(
                 member=locked,
                 name=reward.name,
                 type=reward.type,
@@ -179,6 +180,7 @@ def _redeem(
                 redemption=redemption,
                 at=at,
             )
+            reward_redeemed_announce(member=locked, redemption=redemption, voucher=voucher)
     except IntegrityError:
         # A concurrent retry with the same Idempotency-Key committed first: answer with its redemption.
         first = idempotency_key and _redemption_replay(member=member, key=idempotency_key, fingerprint=fingerprint)

@@ -1,6 +1,6 @@
 """Member service in the admin: find a member (email, name, customer id, referral/card code), see their
 balance, tier history, ledger, vouchers and referrals on one page, and act: adjust points with a reason
-(through the ledger, recorded with the acting user), cancel a voucher, move a physical reward's fulfilment.
+(through the ledger, recorded with the acting user), cancel or resend a voucher, move a physical reward's fulfilment.
 
 Lists stay fast at millions of members: exact-match search on indexed columns, no full count
 (`show_full_result_count = False` and a capped paginator count), related rows joined in one query.
@@ -22,6 +22,7 @@ from loyalty.admin_base import MerchantScopedAdmin, ReadOnlyMixin, clean_search_
 from loyalty.errors import ApplicationError
 from loyalty.models import Tier
 from loyalty.services.audit import model_snapshot
+from members.admin_vouchers import VoucherNotResent, voucher_email_resend
 from members.models import Member, Order, Transaction
 from members.services.adjustments import points_adjust
 from members.services.tiers import member_tier_assign
@@ -119,6 +120,11 @@ class MemberAdmin(MerchantScopedAdmin):
                 "<int:member_id>/vouchers/<int:voucher_id>/cancel/",
                 view(self.voucher_cancel_view),
                 name="members_member_voucher_cancel",
+            ),
+            path(
+                "<int:member_id>/vouchers/<int:voucher_id>/resend/",
+                view(self.voucher_resend_view),
+                name="members_member_voucher_resend",
             ),
             path(
                 "<int:member_id>/redemptions/<int:redemption_id>/fulfilment/",
@@ -247,6 +253,23 @@ class MemberAdmin(MerchantScopedAdmin):
         voucher.refresh_from_db()
         self.audit(request, action="voucher_cancel", obj=voucher, before=before, after=model_snapshot(voucher))
         messages.success(request, f"Voucher {voucher.code} cancelled.")
+        return self._back_to(member)
+
+    def voucher_resend_view(self, request, member_id, voucher_id):
+        """Email the code to the member again (the same email as when it was issued)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        member = self._member_for_action(request, member_id, "loyalty.service_vouchers")
+        voucher = get_object_or_404(Voucher.objects.select_related("program", "member"), pk=voucher_id, member=member)
+        try:
+            key = voucher_email_resend(voucher=voucher)
+        except VoucherNotResent as reason:
+            messages.error(request, f"Voucher {voucher.code} not resent: {reason}")
+            return self._back_to(member)
+        self.log_change(request, member, f"Resent voucher {voucher.code} to {member.email}")
+        self.audit(request, action="voucher_resend", obj=voucher, note=f"Emailed to {member.email}",
+                   after={"notification_key": key})  # fmt: skip
+        messages.success(request, f"Voucher {voucher.code} emailed again to {member.email}.")
         return self._back_to(member)
 
     def fulfilment_view(self, request, member_id, redemption_id):

@@ -22,4 +22,5 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("", include("referrals.urls")),
     path("", include("members.portal.urls")),
+    path("", include("donations.urls")),
 ]

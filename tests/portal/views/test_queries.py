@@ -9,7 +9,7 @@ from tests.factories.portal import member_credit, portal_member, signed_in
 # session, member + program + tier, then each page's own reads
 PAGE_QUERIES = {
     "landing": 5,  # + rules, rewards, tiers
-    "dashboard": 4,  # + tiers with the member's metric, next expiring lot
+    "dashboard": 6,  # + tiers with the member's metric, next expiring lot, live membership, any cause to give to
     "history": 3,  # + one page of the ledger with its orders
     "rewards": 4,  # + catalog, codes
     "referral": 4,  # + referral counts, referred revenue

@@ -45,6 +45,9 @@ def transaction_words(row: Transaction, program: Program) -> str:
             }
     elif row.kind == TransactionKind.EXPIRE:
         text = pgettext("portal", "%(points)s expired") % {"points": points}
+    elif row.kind == TransactionKind.DONATE:
+        cause = _after("Donation to ", row.description)
+        text = pgettext("portal", "Gave %(points)s to %(cause)s") % {"points": points, "cause": cause}
     elif row.kind == TransactionKind.ADJUST:
         template = pgettext("portal", "%(points)s added by the shop") if row.points > 0 else None
         template = template or pgettext("portal", "%(points)s removed by the shop")

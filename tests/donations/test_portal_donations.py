@@ -174,3 +174,15 @@ def test_query_counts_are_fixed(client, shop, member, causes, django_assert_num_
     # session, member + program + tier, the cause
     with django_assert_num_queries(3):
         assert client.get(_donate_url(shop, water), {"points": 10}).status_code == 200
+
+
+def test_history_says_what_was_given(client, shop, member):
+    # given
+    from donations.services.donate import points_donate
+
+    points_donate(member=member, cause=cause(shop, name="Clean water"), points=40, idempotency_key="k-1")
+    signed_in(client, member)
+    # when
+    page = client.get(reverse("portal:history", kwargs={"slug": shop.slug})).content.decode()
+    # then
+    assert "Gave 40 Stars to Clean water" in page

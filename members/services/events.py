@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from challenges.services.progress import challenges_progress_after_event
 from loyalty.choices import RuleType
 from loyalty.errors import NotFound
 from loyalty.models import EarningRule, Program
@@ -76,6 +77,7 @@ def event_record(
                 event.points_awarded = rule.points
                 Event.objects.filter(pk=event.pk).update(rule=rule, points_awarded=rule.points)
                 tier_evaluate_after_earning(member=member, at=timezone.now())
+            challenges_progress_after_event(member=member, event=event)
     except IntegrityError:
         existing = Event.objects.select_related("member__tier").filter(program=program, event_id=event_id).first()
         if existing is None:

@@ -5,6 +5,7 @@ referral part runs, in the open, top to bottom. Each step is idempotent on its o
 from datetime import date, datetime
 from decimal import Decimal
 
+from challenges.services.progress import challenges_progress_after_order
 from loyalty.models import EarningRule, Program
 from members.models import Member
 from members.services.members import member_upsert
@@ -81,6 +82,7 @@ def order_paid(
         referral_attach(friend=member, referral_code=referral_code or order.referral_code, signals=signals, order=order)
     if member.referred_by_id is not None:
         referral_qualify(order=order)
+    challenges_progress_after_order(member=member, order=order)
     return result
 
 

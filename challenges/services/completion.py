@@ -7,7 +7,8 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import formats, translation
+from django.utils.translation import pgettext
 
 from challenges.choices import VOUCHER_SOURCE_CHALLENGE
 from challenges.models import Challenge, ChallengeProgress
@@ -34,10 +35,12 @@ def challenge_complete(*, member: Member, challenge: Challenge, at: datetime) ->
     points = _points_award(member=member, challenge=challenge, at=at)
     voucher = _voucher_issue(member=member, challenge=challenge, at=at)
     with translation.override(member.program.locale or "en"):
-        name = challenge.text("name")
-    context = {"challenge": name, "points": points, "reward": voucher.name if voucher else "", "code": ""}
-    if voucher:
-        context["code"] = voucher.code
+        context = {
+            "challenge": challenge.text("name"),
+            "points": points,
+            "reward": _reward_words(program=member.program, points=points, voucher=voucher),
+            "code": voucher.code if voucher else "",
+        }
     notifications_create(
         program=member.program,
         kind=NotificationKind.CHALLENGE_COMPLETED,
@@ -45,6 +48,16 @@ def challenge_complete(*, member: Member, challenge: Challenge, at: datetime) ->
     )
     logger.info("challenge completed challenge=%s member=%s points=%s", challenge.pk, member.pk, points)
     return True
+
+
+def _reward_words(*, program, points: int, voucher: Voucher | None) -> str:
+    """ "100 Points", "5 off" or "100 Points and 5 off", in the active language."""
+    words = [f"{formats.number_format(points, force_grouping=True)} {program.points_label(points)}"] if points else []
+    if voucher:
+        words.append(voucher.name)
+    if len(words) == 2:
+        return pgettext("challenge reward", "%(points)s and %(voucher)s") % {"points": words[0], "voucher": words[1]}
+    return words[0] if words else ""
 
 
 def _points_award(*, member: Member, challenge: Challenge, at: datetime) -> int:

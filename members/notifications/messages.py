@@ -15,6 +15,7 @@ SUBJECTS = {
     NotificationKind.REFERRAL_REWARD: pgettext_lazy("email", "Your referral reward from %(program)s"),
     NotificationKind.CODE_ISSUED: pgettext_lazy("email", "Your code for %(reward)s"),
     NotificationKind.MEMBERSHIP_ENDED: pgettext_lazy("email", "Your %(plan)s membership has ended"),
+    NotificationKind.CHALLENGE_COMPLETED: pgettext_lazy("email", "Challenge complete: %(challenge)s"),
 }
 
 BODIES = {
@@ -36,5 +37,8 @@ BODIES = {
     NotificationKind.CODE_ISSUED: pgettext_lazy("email", "Here is your code for %(reward)s: %(code)s"),
     NotificationKind.MEMBERSHIP_ENDED: pgettext_lazy(
         "email", "Your paid %(plan)s membership at %(program)s has ended. Your tier is now %(tier)s."
+    ),
+    NotificationKind.CHALLENGE_COMPLETED: pgettext_lazy(
+        "email", "You completed the challenge “%(challenge)s” at %(program)s. Your reward: %(reward)s."
     ),
 }

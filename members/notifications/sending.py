@@ -107,6 +107,7 @@ def _words(notification: Notification) -> dict:
         "balance": formats.number_format(ctx.get("balance", notification.member.points_balance), force_grouping=True),
         "tier": ctx.get("tier", ""),
         "plan": ctx.get("plan", ""),
+        "challenge": ctx.get("challenge", ""),
         "reward": ctx.get("reward", ""),
         "code": ctx.get("code", ""),
         "date": "",

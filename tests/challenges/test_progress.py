@@ -182,3 +182,21 @@ def test_saving_a_challenge_refreshes_the_cached_list(program, pay):
     challenge.active = False
     challenge.save()
     assert challenges_active(program_id=program.pk) == []
+
+
+def test_completion_email_renders_in_the_programs_language(program, pay):
+    from members.notifications.sending import notification_message
+
+    # given an Arabic program and a challenge with an Arabic name, completed
+    program.locale = "ar"
+    program.save()
+    ChallengeFactory(
+        program=program, target=1, reward_points=100, name="First order", translations={"ar": {"name": "الطلب الأول"}}
+    )
+    pay("o1")
+    # when its email is built
+    notification = Notification.objects.get(kind=NotificationKind.CHALLENGE_COMPLETED)
+    message = notification_message(notification)
+    # then it names the challenge in Arabic, with an Arabic subject
+    assert "الطلب الأول" in message.subject
+    assert "الطلب الأول" in message.body and "100" in message.body

@@ -25,13 +25,14 @@ from loyalty.admin_base import (
     ScopedTabularInline,
     SuperuserOnlyAdmin,
     clean_search_term,
+    stored_snapshot,
 )
 from loyalty.admin_dashboard import REPORTS, Period, default_period, program_reports
 from loyalty.admin_forms import BonusCampaignForm, EarningRuleForm, ProgramForm, RewardForm, TierForm, TierFormSet
 from loyalty.choices import RuleType
 from loyalty.models import ApiKey, AuditEntry, EarningRule, Merchant, MerchantMembership, Program, Tier
 from loyalty.services.api_keys import api_key_issue, api_key_revoke
-from loyalty.services.audit import model_snapshot
+from loyalty.services.audit import audit_record, model_snapshot
 from loyalty.services.program_secrets import ROTATABLE_SECRETS, program_secret_rotate
 from loyalty.services.staff import merchant_staff_add
 from rewards.models import Reward
@@ -90,8 +91,11 @@ class MerchantMembershipAdmin(SuperuserOnlyAdmin):
 
     def save_model(self, request, obj, form, change):
         # Through the service: the user joins the role's permission group and becomes staff.
+        before = stored_snapshot(obj) if change else None
         saved = merchant_staff_add(user=obj.user, merchant=obj.merchant, role=obj.role)
         obj.pk = saved.pk
+        audit_record(merchant_id=saved.merchant_id, action="staff_change" if change else "staff_add",
+                     actor=request.user, obj=saved, before=before, after=model_snapshot(saved))  # fmt: skip
 
 
 class EarningRuleInline(ScopedTabularInline):

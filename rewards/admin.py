@@ -1,6 +1,7 @@
 """Merchant admin of the catalog, redemptions and codes. Rewards are edited as rows (validated per type by
 `Reward.clean`); redemptions and codes are records: only a physical item's or experience's fulfilment is
-edited here, and cancelling (points back to the member) goes through `redemption_cancel`, never an edit."""
+edited here, and cancelling (points back to the member) goes through `redemption_cancel`, never an edit.
+Every change here (a fulfilment, one by one or in bulk, a cancellation) writes an audit entry."""
 
 import logging
 
@@ -8,8 +9,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
-from loyalty.admin_base import MerchantScopedAdmin, export_csv
+from loyalty.admin_base import MerchantScopedAdmin, export_csv, stored_snapshot
 from loyalty.errors import ApplicationError
+from loyalty.services.audit import model_snapshot
 from rewards.choices import FULFILLED_TYPES, FulfilmentStatus, RedemptionStatus
 from rewards.codes import voucher_code_normalize
 from rewards.models import Redemption, Reward, Voucher
@@ -127,12 +129,15 @@ class RedemptionAdmin(_ServiceVouchersMixin, MerchantScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         self.assert_in_scope(request, obj)
+        before = stored_snapshot(obj)
         redemption_fulfilment_update(
             redemption=obj,
             status=form.cleaned_data["fulfilment_status"],
             note=form.cleaned_data["fulfilment_note"],
             acting_user=request.user,
         )
+        obj.refresh_from_db()
+        self.audit(request, action="fulfilment_update", obj=obj, before=before, after=model_snapshot(obj))
 
     @staticmethod
     def _fulfillable(redemption: Redemption | None) -> bool:
@@ -140,15 +145,20 @@ class RedemptionAdmin(_ServiceVouchersMixin, MerchantScopedAdmin):
             redemption and redemption.reward.type in FULFILLED_TYPES and redemption.status == RedemptionStatus.COMPLETED
         )
 
-    def _each(self, request, queryset, act, done: str):
-        """Run `act` on every selected redemption; refusals are reported one by one, never half-applied."""
+    def _each(self, request, queryset, act, done: str, action: str):
+        """Run `act` on every selected redemption, each audited as `action`; refusals are reported one by one,
+        never half-applied."""
         succeeded = 0
         for redemption in queryset.select_related("reward"):
+            before = model_snapshot(redemption)
             try:
                 act(redemption)
-                succeeded += 1
             except ApplicationError as exc:
                 self.message_user(request, f"Redemption {redemption.pk}: {exc.message}", messages.WARNING)
+                continue
+            succeeded += 1
+            redemption.refresh_from_db()
+            self.audit(request, action=action, obj=redemption, before=before, after=model_snapshot(redemption))
         if succeeded:
             self.message_user(request, f"{succeeded} redemption(s) {done}.", messages.SUCCESS)
 
@@ -156,7 +166,7 @@ class RedemptionAdmin(_ServiceVouchersMixin, MerchantScopedAdmin):
         def act(redemption):
             redemption_fulfilment_update(redemption=redemption, status=status, acting_user=request.user)
 
-        self._each(request, queryset, act, f"marked {FulfilmentStatus(status).label.lower()}")
+        self._each(request, queryset, act, f"marked {FulfilmentStatus(status).label.lower()}", "fulfilment_update")
 
     @admin.action(description="Mark in progress", permissions=["service"])
     def mark_in_progress(self, request, queryset):
@@ -175,7 +185,7 @@ class RedemptionAdmin(_ServiceVouchersMixin, MerchantScopedAdmin):
         def act(redemption):
             redemption_cancel(redemption=redemption, acting_user=request.user, reason="cancelled in the admin")
 
-        self._each(request, queryset, act, "cancelled, points returned")
+        self._each(request, queryset, act, "cancelled, points returned", "redemption_cancel")
 
 
 @admin.register(Voucher)
@@ -226,10 +236,14 @@ class VoucherAdmin(_ServiceVouchersMixin, MerchantScopedAdmin):
     def cancel_and_return_points(self, request, queryset):
         cancelled = 0
         for voucher in queryset.select_related("redemption"):
+            before = model_snapshot(voucher)
             try:
                 voucher_cancel(voucher=voucher, acting_user=request.user, reason="cancelled in the admin")
-                cancelled += 1
             except ApplicationError as exc:
                 self.message_user(request, f"{voucher.code}: {exc.message}", messages.WARNING)
+                continue
+            cancelled += 1
+            voucher.refresh_from_db()
+            self.audit(request, action="voucher_cancel", obj=voucher, before=before, after=model_snapshot(voucher))
         if cancelled:
             self.message_user(request, f"{cancelled} code(s) cancelled.", messages.SUCCESS)

@@ -151,3 +151,81 @@ def test_the_audit_log_is_scoped_and_read_only(shop_a, shop_b):
     assert [e.merchant_id for e in listing.context["cl"].result_list] == [shop_b[0].pk]
     assert other.status_code == 302  # the admin redirects away from a row outside the queryset
     assert not listing.context["cl"].model_admin.has_change_permission(listing.wsgi_request)
+
+
+def _physical_redemptions(program, member, count):
+    from loyalty.choices import RewardType
+
+    mug = RewardFactory(program=program, key="audit-mug", type=RewardType.PHYSICAL, value=None, points_cost=10)
+    return [reward_redeem(member=member, reward=mug, idempotency_key=f"mug-{n}")[0] for n in range(count)]
+
+
+def test_bulk_fulfilment_and_cancel_actions_audit_each_redemption(shop_b):
+    # given two physical redemptions and a manager on the redemption list
+    from rewards.choices import FulfilmentStatus
+
+    merchant, program, member = shop_b
+    first, second, third = _physical_redemptions(program, member, 3)
+    client = client_of(staff_user(merchant, role=StaffRole.MANAGER))
+    changelist = reverse("admin:rewards_redemption_changelist")
+    # when two are marked shipped in bulk, and the third cancelled in bulk (with a shipped one, refused)
+    client.post(changelist, {"action": "mark_shipped", "_selected_action": [first.pk, second.pk]})
+    client.post(changelist, {"action": "cancel_and_return_points", "_selected_action": [first.pk, third.pk]})
+    # then one entry per redemption and action, with the status before and after
+    shipped = AuditEntry.objects.filter(action="fulfilment_update").order_by("object_id")
+    assert [e.object_id for e in shipped] == sorted([str(first.pk), str(second.pk)])
+    assert all(e.before["fulfilment_status"] == FulfilmentStatus.PENDING for e in shipped)
+    assert all(e.after["fulfilment_status"] == FulfilmentStatus.SHIPPED for e in shipped)
+    cancel = AuditEntry.objects.get(action="redemption_cancel")
+    assert (cancel.object_id, cancel.before["status"], cancel.after["status"]) == (
+        str(third.pk),
+        "completed",
+        "cancelled",
+    )
+
+
+def test_a_fulfilment_saved_on_the_redemption_page_is_audited(shop_b):
+    # given a physical redemption
+    from rewards.choices import FulfilmentStatus
+
+    merchant, program, member = shop_b
+    (redemption,) = _physical_redemptions(program, member, 1)
+    # when support saves it as fulfilled with a note on its change page
+    client_of(staff_user(merchant, role=StaffRole.SUPPORT)).post(
+        reverse("admin:rewards_redemption_change", args=[redemption.pk]),
+        {"fulfilment_status": FulfilmentStatus.FULFILLED, "fulfilment_note": "Handed over"},
+    )
+    # then the entry has the note and status after
+    entry = AuditEntry.objects.get(action="fulfilment_update")
+    assert (entry.after["fulfilment_status"], entry.after["fulfilment_note"]) == ("fulfilled", "Handed over")
+
+
+def test_cancelling_codes_from_the_voucher_list_is_audited(shop_b):
+    # given a code
+    merchant, program, member = shop_b
+    redemption, _created = reward_redeem(member=member, reward=RewardFactory(program=program, points_cost=50))
+    voucher = Voucher.objects.get(redemption=redemption)
+    # when the owner cancels it with the list action
+    client_of(staff_user(merchant)).post(
+        reverse("admin:rewards_voucher_changelist"),
+        {"action": "cancel_and_return_points", "_selected_action": [voucher.pk]},
+    )
+    # then it is audited
+    entry = AuditEntry.objects.get(action="voucher_cancel")
+    assert (entry.object_id, entry.before["status"], entry.after["status"]) == (str(voucher.pk), "active", "cancelled")
+
+
+def test_a_superuser_giving_staff_a_role_is_audited_in_the_merchant(shop_b, admin_user):
+    # given a user without a merchant
+    from django.contrib.auth import get_user_model
+
+    merchant = shop_b[0]
+    newcomer = get_user_model().objects.create_user(username="newcomer", password="pw")
+    # when a superuser makes them the merchant's support
+    client_of(admin_user).post(
+        reverse("admin:loyalty_merchantmembership_add"),
+        {"user": newcomer.pk, "merchant": merchant.pk, "role": StaffRole.SUPPORT},
+    )
+    # then the merchant's audit log says so
+    entry = AuditEntry.objects.get(action="staff_add")
+    assert (entry.merchant, entry.actor, entry.after["role"]) == (merchant, admin_user, StaffRole.SUPPORT)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from analytics.services.rollups import refresh_analytics
 from members.notifications.collect import notify_tier_changes, send_points_digest
+from members.notifications.reaper import notifications_reap
 from members.services.birthdays import award_birthdays
 from members.services.expiry import expire_points, send_expiry_warnings
 from members.services.job_runs import job_run_record
@@ -39,6 +40,7 @@ JOB_NAMES = (
     "notify_tier_changes",
     "send_points_digest",
     "notify_vouchers",
+    "reap_notifications",
     "compute_rfm",
     "memberships_lapse",
     "refresh_analytics",
@@ -54,6 +56,7 @@ JOBS["award_birthdays"] = award_birthdays
 JOBS["notify_tier_changes"] = notify_tier_changes
 JOBS["send_points_digest"] = send_points_digest
 JOBS["notify_vouchers"] = notify_vouchers
+JOBS["reap_notifications"] = notifications_reap
 JOBS["compute_rfm"] = compute_rfm
 JOBS["memberships_lapse"] = memberships_lapse
 JOBS["refresh_analytics"] = refresh_analytics

@@ -183,6 +183,7 @@ CELERY_BEAT_SCHEDULE = {
         ("notify_tier_changes", 60 * 5),
         ("send_points_digest", 60 * 60),
         ("notify_vouchers", 60 * 5),
+        ("reap_notifications", 60 * 10),
         ("compute_rfm", 60 * 60 * 24),
         ("memberships_lapse", 60 * 60),
         ("refresh_analytics", 60 * 60),

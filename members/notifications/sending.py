@@ -1,9 +1,14 @@
-"""Sending queued notifications through Django's email backend (`EMAIL_URL`).
+"""Sending queued notifications through Django's email backend (`EMAIL_URL`): at most once.
 
-A notification is claimed before it is sent (one conditional UPDATE queued → sending), so two workers, or a
-retried task, never send the same row; a send that raises puts it back to queued for the retry. A worker that
-dies between sending and recording leaves it `sending`: such a row is never sent again (at most once)."""
+Claim, then send: a notification is claimed before it is sent, by one conditional UPDATE queued → sending that
+stamps `claimed_at`, so two workers, a retried task or a task the broker redelivers after a worker died
+(`acks_late`) never send the same row. A send that raises puts it back to queued for the retry (the mail server
+refused it). A worker that dies between the send and recording it leaves the row `sending`: whether the email left
+is unknown, so it is never sent again; `notifications_reap` marks such stale claims `failed` for the admin.
+Each email carries a Message-ID derived from the notification, the same on every attempt, so a mail system that
+deduplicates on it drops a copy."""
 
+import hashlib
 import logging
 from datetime import date
 
@@ -30,10 +35,7 @@ def notifications_send(*, notification_ids: list[int]) -> list[int]:
         "program", "member"
     )
     for notification in rows.order_by("pk"):
-        claimed = Notification.objects.filter(pk=notification.pk, status=NotificationStatus.QUEUED).update(
-            status=NotificationStatus.SENDING, attempts=F("attempts") + 1
-        )
-        if not claimed:
+        if not _claim(notification):
             continue
         member = notification.member
         if not member.emails_allowed or not member.email:
@@ -52,6 +54,15 @@ def notifications_send(*, notification_ids: list[int]) -> list[int]:
         _finish(notification, NotificationStatus.SENT)
         logger.info("notification sent id=%s kind=%s member=%s", notification.pk, notification.kind, member.pk)
     return failed
+
+
+def _claim(notification: Notification) -> bool:
+    """queued → sending in one conditional UPDATE: only the worker whose UPDATE matched the row sends it."""
+    return bool(
+        Notification.objects.filter(pk=notification.pk, status=NotificationStatus.QUEUED).update(
+            status=NotificationStatus.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
+        )
+    )
 
 
 def _finish(notification: Notification, status: str) -> None:
@@ -81,10 +92,21 @@ def notification_message(notification: Notification) -> EmailMultiAlternatives:
         text,
         settings.DEFAULT_FROM_EMAIL,
         [member.email],
-        headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>", "X-Loyalty-Notification": notification.key},
+        headers={
+            "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+            "X-Loyalty-Notification": notification.key,
+            "Message-ID": notification_message_id(notification),
+        },
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def notification_message_id(notification: Notification) -> str:
+    """The same Message-ID on every attempt of one notification (RFC 5322: unique, with the sender's domain)."""
+    digest = hashlib.sha256(f"{notification.program_id}:{notification.key}".encode()).hexdigest()[:24]
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
+    return f"<notification.{notification.pk}.{digest}@{domain}>"
 
 
 def unsubscribe_path(member) -> str:

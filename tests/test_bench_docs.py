@@ -1,6 +1,8 @@
 """`make bench` rewrites only its own section of docs/benchmarks.md."""
 
-from tests.bench.common import section_replace
+import json
+
+from tests.bench.common import section_replace, summary_row, summary_write
 from tests.bench.run import statements_summary
 
 DOCUMENT = """# Benchmarks
@@ -60,3 +62,57 @@ def test_statements_are_named_by_verb_and_table():
         "`SELECT loyalty_apikey`, `BEGIN`, `SELECT members_member FOR UPDATE`, `INSERT members_order`, "
         "`UPDATE members_member`, `SAVEPOINT`, `COMMIT`"
     )
+
+
+def _row(key: str, *, met: bool | None, ratio: str = "50%") -> dict:
+    return summary_row(
+        key=key,
+        what=key.split(" ", 1)[1],
+        result="10 req/s",
+        baseline="one-row INSERT 20 req/s",
+        ratio=ratio,
+        target="≥ 50%" if met is not None else None,
+        met=met,
+        command="make bench",
+        load_average=1.5,
+    )
+
+
+def test_the_summary_goes_above_the_first_section(tmp_path):
+    # given the page with its intro and sections
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text(DOCUMENT)
+    # when the endpoints' summary lines are written
+    summary_write(docs, [_row("http POST /api/v1/orders", met=True)])
+    # then the summary sits between the intro and the first section, the sections unchanged
+    text = docs.read_text()
+    assert text.index("Intro.") < text.index("## Summary") < text.index("## Order ingestion")
+    assert "| POST /api/v1/orders | 10 req/s | one-row INSERT 20 req/s | 50% | ≥ 50% | met |" in text
+    assert text.endswith("## Tier recalculation\n\ntier numbers\n")
+
+
+def test_a_bench_run_alone_replaces_its_own_summary_lines_and_keeps_the_others(tmp_path):
+    # given a summary with an endpoint line and a job line
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text(DOCUMENT)
+    summary_write(docs, [_row("http POST /api/v1/orders", met=True), _row("job expire_points", met=True)])
+    # when the expiry bench alone writes its line again, now missing its target
+    summary_write(docs, [_row("job expire_points", met=False, ratio="4.1×")])
+    # then the page has one summary, with the endpoint line kept and the job line replaced
+    text = docs.read_text()
+    assert text.count("## Summary") == 1
+    assert "| POST /api/v1/orders |" in text
+    assert "| expire_points | 10 req/s | one-row INSERT 20 req/s | 4.1× | ≥ 50% | **missed** |" in text
+    assert "Missed: expire_points" in text
+    assert json.loads((tmp_path / "benchmarks-summary.json").read_text())[1]["ratio"] == "4.1×"
+
+
+def test_a_measure_without_target_is_reported_without_verdict(tmp_path):
+    # given a line with no target (the points preview has none in the issue)
+    docs = tmp_path / "benchmarks.md"
+    # when it is written to a page that does not exist yet
+    summary_write(docs, [_row("http GET /api/widget/v1/points-preview", met=None)])
+    # then its target and verdict are dashes and the page says every target is met
+    text = docs.read_text()
+    assert "| GET /api/widget/v1/points-preview | 10 req/s | one-row INSERT 20 req/s | 50% | – | – |" in text
+    assert "Every target is met." in text

@@ -1,15 +1,19 @@
-"""What every bench shares: rewriting its own section of docs/benchmarks.md, and the command line of the
-benches that bring their own data set (`python -m tests.bench.bench_<name> [--members N] [--no-docs]`)."""
+"""What every bench shares: rewriting its own section of docs/benchmarks.md, the summary table at the top of
+that page (every ratio with its target, kept in docs/benchmarks-summary.json so that a bench run alone updates
+its own lines), and the command line of the benches that bring their own data set
+(`python -m tests.bench.bench_<name> [--members N] [--no-docs]`)."""
 
 import argparse
 import json
 import os
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "benchmarks.md"
+SUMMARY = "## Summary"
 
 
 def section_replace(document: str, text: str) -> str:
@@ -22,6 +26,90 @@ def section_replace(document: str, text: str) -> str:
     else:
         updated = document.rstrip("\n") + "\n\n" + text
     return updated.rstrip("\n") + "\n"
+
+
+def summary_row(
+    *,
+    key: str,
+    what: str,
+    result: str,
+    baseline: str,
+    ratio: str,
+    target: str | None,
+    met: bool | None,
+    command: str,
+    load_average: float | None = None,
+) -> dict:
+    """One line of the summary: what was measured, beside what baseline in the same run, the ratio, the target
+    (None: reported without one) and whether it was met, when and under what load."""
+    load = os.getloadavg()[0] if load_average is None else load_average
+    return {
+        "key": key,
+        "what": what,
+        "result": result,
+        "baseline": baseline,
+        "ratio": ratio,
+        "target": target,
+        "met": met,
+        "command": command,
+        "measured": f"{datetime.now(UTC):%Y-%m-%d}",
+        "load": f"{load:.1f} / {os.cpu_count()} cores",
+    }
+
+
+def summary_table(rows: list[dict]) -> str:
+    lines = [
+        "| measure | result | baseline (same run) | ratio | target | verdict | measured (load average) | by |",
+        "| --- | --- | --- | ---: | ---: | --- | --- | --- |",
+    ]
+    for row in rows:
+        verdict = "–" if row["met"] is None else ("met" if row["met"] else "**missed**")
+        lines.append(
+            f"| {row['what']} | {row['result']} | {row['baseline']} | {row['ratio']} | {row['target'] or '–'} "
+            f"| {verdict} | {row['measured']} ({row['load']}) | `{row['command']}` |"
+        )
+    return "\n".join(lines)
+
+
+def summary_section(rows: list[dict]) -> str:
+    missed = [row["what"] for row in rows if row["met"] is False]
+    verdict = (
+        f"Missed: {', '.join(missed)} (each section below shows why and what was tried)."
+        if missed
+        else "Every target is met."
+    )
+    return f"""{SUMMARY}
+
+The latest figure of every measure, each beside its baseline measured in the same run on the same machine
+(the ratio is what compares across runs: absolute numbers move with the load other work put on the machine,
+given beside each). {verdict}
+
+{summary_table(rows)}
+"""
+
+
+def summary_write(path: Path, rows: list[dict]) -> None:
+    """Record `rows` (replacing earlier lines with the same key) and rewrite the summary at the top of the page."""
+    store = path.with_name(path.stem + "-summary.json")
+    kept = json.loads(store.read_text()) if store.exists() else []
+    new_keys = {row["key"] for row in rows}
+    merged = [row for row in kept if row["key"] not in new_keys] + rows
+    merged.sort(key=lambda row: SUMMARY_ORDER.get(row["key"].split()[0], 99))
+    store.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
+    current = path.read_text() if path.exists() else "# Benchmarks\n"
+    path.write_text(section_first(current, summary_section(merged)))
+
+
+SUMMARY_ORDER = {"http": 0, "batch": 1, "job": 2, "admin": 3}
+
+
+def section_first(document: str, text: str) -> str:
+    """`document` with the section `text` replaced, or inserted before the first section if it has none."""
+    heading = text.splitlines()[0]
+    if re.search(rf"^{re.escape(heading)}$", document, re.M) or not re.search(r"^## ", document, re.M):
+        return section_replace(document, text)
+    first = re.search(r"^## ", document, re.M).start()
+    return document[:first] + text.rstrip("\n") + "\n\n" + document[first:]
 
 
 def docs_section_write(path: Path, text: str) -> None:

@@ -1,7 +1,7 @@
 """Bench fixtures and probes, run by `tests.bench.run` inside the bench environment (a throwaway PostgreSQL
 database, `tests.bench.settings`):
 
-    python -m tests.bench.prepare setup --customers N   # baseline table, program, API key, member pool
+    python -m tests.bench.prepare setup --customers N   # baseline table, seeded program, API key, wrk inputs
     python -m tests.bench.prepare queries               # SQL queries per order call, existing + new member
     python -m tests.bench.prepare count                 # orders and baseline rows written
     python -m tests.bench.prepare profile --out FILE    # in-process cost of one order vs one baseline insert
@@ -15,80 +15,84 @@ import json
 import os
 import pstats
 import time
-from datetime import timedelta
-from decimal import Decimal
+from pathlib import Path
 
 import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench.settings")
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from loyalty.choices import RuleType  # noqa: E402
-from loyalty.models import EarningRule, Merchant, Program, Tier  # noqa: E402
+from loyalty.models import Program  # noqa: E402
 from loyalty.services.api_keys import api_key_issue  # noqa: E402
-from members.models import Order  # noqa: E402
-from members.services.members import member_upsert  # noqa: E402
+from members.bench_seed import REWARD_COST, REWARD_KEY  # noqa: E402
+from members.models import Member, Order  # noqa: E402
+from rewards.models import Reward  # noqa: E402
+from storefront.shoppers import customer_digest  # noqa: E402
 from tests.bench.views import BENCH_TABLE, BENCH_TABLE_DDL  # noqa: E402
+from tests.factories.shopify import order_payload, raw, shopify_signature  # noqa: E402
 
 SLUG = "bench"
 CUSTOMER_ID = "bench-c-{}"
+SHOPPERS = 2000
+OUT_DIR = Path(__file__).resolve().parents[2] / "bench-results"
 
 
-def bench_setup(*, customers: int) -> dict:
-    """A program like a real shop's: 1 point per dollar, sign-up points, a threshold bonus, a live double-points
-    campaign and three tiers; `customers` members already signed up."""
+def bench_setup(*, customers: int, shopify_bodies: int) -> dict:
+    """The bench program of `manage.py seed_bench` (1 point per dollar, sign-up points, a threshold bonus, a live
+    double-points campaign, tiers, rewards, expiring lots) with `customers` members and their history, an API key,
+    and the files the wrk scripts read: signed-in shoppers for the widget, members with points to redeem, and
+    signed Shopify `orders/paid` deliveries."""
     with connection.cursor() as cursor:
         cursor.execute(BENCH_TABLE_DDL)
-    now = timezone.now()
-    program = Program.objects.create(
-        merchant=Merchant.objects.create(name="Bench Coffee"), slug=SLUG, name="Bench Rewards", currency="USD"
-    )
-    EarningRule.objects.bulk_create(
-        [
-            EarningRule(program=program, key="signup", type=RuleType.SIGNUP, points=100),
-            EarningRule(
-                program=program, key="big", type=RuleType.ORDER_THRESHOLD, min_subtotal=Decimal("100"), points=50
-            ),
-            EarningRule(
-                program=program,
-                key="double",
-                type=RuleType.BONUS_MULTIPLIER,
-                multiplier=Decimal("2"),
-                starts_at=now - timedelta(days=1),
-                ends_at=now + timedelta(days=7),
-            ),
-        ]
-    )
-    Tier.objects.bulk_create(
-        [
-            Tier(program=program, key="green", name="Green", position=0, threshold=Decimal("0")),
-            Tier(
-                program=program,
-                key="gold",
-                name="Gold",
-                position=1,
-                threshold=Decimal("500"),
-                multiplier=Decimal("1.25"),
-            ),
-            Tier(
-                program=program,
-                key="black",
-                name="Black",
-                position=2,
-                threshold=Decimal("5000"),
-                multiplier=Decimal("1.5"),
-            ),
-        ]
-    )
-    for n in range(customers):
-        member_upsert(program=program, customer_id=CUSTOMER_ID.format(n), email=f"c{n}@example.com")
+    call_command("seed_bench", members=customers, program=SLUG, verbosity=0)
+    program = Program.objects.get(slug=SLUG)
     _key, raw_key = api_key_issue(program=program, name="bench")
-    return {"program": SLUG, "api_key": raw_key, "customers": customers}
+    members = Member.objects.filter(program=program).order_by("pk")
+    shoppers = [
+        f"{customer_id} {customer_digest(program=program, customer_id=customer_id)}"
+        for customer_id in members.values_list("customer_id", flat=True)[:SHOPPERS]
+    ]
+    # Redeemers can afford many redemptions, so the run measures redemptions rather than `insufficient_points`.
+    redeemers = members.filter(points_balance__gte=10 * REWARD_COST).values_list("customer_id", flat=True)
+    files = {
+        "shoppers_file": _lines("bench-shoppers.txt", shoppers),
+        "redeemers_file": _lines("bench-redeemers.txt", list(redeemers[:SHOPPERS])),
+        "shopify_file": _lines("bench-shopify.txt", _shopify_deliveries(program, shopify_bodies)),
+    }
+    return {
+        "program": SLUG,
+        "api_key": raw_key,
+        "public_key": program.public_key,
+        "reward_id": Reward.objects.get(program=program, key=REWARD_KEY).pk,
+        "customers": customers,
+        "shopify_bodies": shopify_bodies,
+        **{name: str(path) for name, path in files.items()},
+    }
+
+
+def _lines(name: str, lines: list[str]) -> Path:
+    path = OUT_DIR / name
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _shopify_deliveries(program: Program, count: int) -> list[str]:
+    """`webhook id <TAB> signature <TAB> body` per line: `orders/paid` bodies as Shopify sends them, signed with
+    the program's webhook secret (wrk's Lua has no HMAC, so they are signed here beforehand), one per request."""
+    stamp = timezone.now().strftime("%H%M%S")
+    lines = []
+    for n in range(count):
+        body = raw(
+            order_payload(order_id=10**12 + n, customer_id=10**9 + n % 500, subtotal=f"{20 + n % 180}.{n % 100:02d}")
+        )
+        lines.append(f"bench-{stamp}-{n}\t{shopify_signature(program.webhook_secret, body)}\t{body.decode()}")
+    return lines
 
 
 def _order_call(client: Client, *, api_key: str, order_id: str, customer_id: str) -> tuple[int, list[dict]]:
@@ -193,11 +197,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("step", choices=["setup", "queries", "count", "profile"])
     parser.add_argument("--customers", type=int, default=1000)
+    parser.add_argument("--shopify-bodies", type=int, default=5000)
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--out", default="order-profile.txt")
     args = parser.parse_args()
     if args.step == "setup":
-        result = bench_setup(customers=args.customers)
+        result = bench_setup(customers=args.customers, shopify_bodies=args.shopify_bodies)
     elif args.step == "queries":
         result = order_queries()
     elif args.step == "profile":

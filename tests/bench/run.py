@@ -1,18 +1,20 @@
-"""`make bench` (`python -m tests.bench.run [--quick]`): order ingestion through the real HTTP stack.
+"""`make bench` (`python -m tests.bench.run [--quick]`): the whole benchmark suite, one method, one table.
 
-One run creates a throwaway PostgreSQL database, migrates it, creates a bench program, its API key and a pool
-of members, and serves `tests.bench.settings` (the production settings over plain HTTP) with gunicorn on a
-loopback port. wrk then POSTs order bodies for a fixed time to three endpoints served by the same workers:
+1. The API endpoints through the real HTTP stack: a throwaway PostgreSQL database (copied from a migrated
+   template), `manage.py seed_bench` members with two years of history, `tests.bench.settings` (the production
+   settings over plain HTTP) served by gunicorn on a loopback port, Celery tasks published to Redis. wrk drives
+   each endpoint in turn, interleaved round by round, beside two baselines served by the same workers:
+   a bare Django JSON endpoint and a one-row-insert endpoint (tests/bench/views.py). Endpoints: order ingestion,
+   widget `me`, points preview, redemption, Shopify `orders/paid` webhook (one wrk Lua script each).
+2. Except with --quick: the benches that bring their own data set at 1,000,000 members (SUITES: tier
+   recalculation and point expiry, each beside a hand-written SQL statement; the merchant admin pages).
 
-1. a bare Django JSON endpoint (parse the body, answer JSON),
-2. a bare one-row-insert endpoint (the same plus one raw INSERT),
-3. `POST /api/v1/orders` with a new order id on every request, for existing and new customers.
-
-It prints one table (req/s, p50/p99 latency, ratios to the baselines), and a full run rewrites the
-`## Order ingestion` section of docs/benchmarks.md. The tier recalculation bench (tests/bench/bench_tiers.py)
-runs after it when present, except with --quick."""
+It prints the endpoints' table (req/s, p50/p99 latency, ratio to the baseline by req/s and by server CPU); a full
+run rewrites the `## API endpoints` section of docs/benchmarks.md and the summary table at its top, and each
+suite its own section. --quick is a smoke run of part 1 (under two minutes) that leaves the docs alone."""
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -33,23 +35,41 @@ from pathlib import Path
 
 import psycopg
 
-from tests.bench.common import docs_section_write
+from tests.bench.common import docs_section_write, summary_row, summary_write
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
-LUA_SCRIPT = Path(__file__).with_name("orders.lua")
+HERE = Path(__file__).parent
+LUA_SCRIPT = HERE / "orders.lua"
 DOCS = ROOT / "docs" / "benchmarks.md"
-SECTION = "## Order ingestion"
+SECTION = "## API endpoints"
 LOG_DIR = ROOT / "bench-results"
 PG_SERVER_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 TARGET_RATIO = 0.5
 
+
+@dataclass(frozen=True)
+class Scenario:
+    """One endpoint under load: its wrk script, the baseline its ratio is taken against, and the target."""
+
+    name: str
+    path: str  # may name values of the setup: {public_key}
+    script: str
+    baseline: str | None = None
+    target: float | None = None  # least share of the baseline's req/s
+
+
+BARE, INSERT = "bare JSON", "one-row INSERT"
 SCENARIOS = [
-    ("bare JSON", "/bench/json"),
-    ("one-row INSERT", "/bench/insert"),
-    ("POST /api/v1/orders", "/api/v1/orders"),
+    Scenario(BARE, "/bench/json", "orders.lua"),
+    Scenario(INSERT, "/bench/insert", "orders.lua"),
+    Scenario("POST /api/v1/orders", "/api/v1/orders", "orders.lua", INSERT, TARGET_RATIO),
+    Scenario("GET /api/widget/v1/me", "/api/widget/v1/me", "widget.lua", BARE, 0.6),
+    Scenario("GET /api/widget/v1/points-preview", "/api/widget/v1/points-preview?subtotal=49.99", "widget.lua", BARE),
+    Scenario("POST /api/v1/members/{id}/redemptions", "/api/v1/members/-/redemptions", "redeem.lua", INSERT),
+    Scenario("POST /webhooks/shopify/{key}/ orders/paid", "/webhooks/shopify/{public_key}/", "shopify.lua", INSERT),
 ]
 
 
@@ -63,6 +83,7 @@ class Load:
     customers: int
     new_share: float
     profile_calls: int
+    shopify_bodies: int
 
 
 @dataclass(frozen=True)
@@ -88,23 +109,54 @@ class Server:
     pid: int
 
 
+STARTED = time.monotonic()
+
+
 def log(message: str) -> None:
-    print(f"[bench] {message}", flush=True)
+    print(f"[bench {time.monotonic() - STARTED:5.0f} s] {message}", flush=True)
 
 
 @contextmanager
 def throwaway_database() -> Iterator[str]:
+    """A new, migrated PostgreSQL database, dropped afterwards: copied from a template database migrated once
+    per set of migration files (a copy takes a second; migrating takes most of a minute on a busy machine)."""
     name = f"loyalty_bench_{os.getpid()}"
+    template = migrated_template()
     with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    log(f"database {name} created")
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    log(f"database {name} created from {template}")
     try:
         yield f"{PG_SERVER_URL}/{name}"
     finally:
         with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         log(f"database {name} dropped")
+
+
+def migrated_template() -> str:
+    """The template database for the current migrations, made (and older ones dropped) when missing."""
+    digest = hashlib.sha1()
+    for path in sorted(ROOT.glob("*/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    name = f"loyalty_bench_template_{digest.hexdigest()[:12]}"
+    with psycopg.connect(f"{PG_SERVER_URL}/postgres", autocommit=True) as conn:
+        existing = [row[0] for row in conn.execute(TEMPLATES_SQL).fetchall()]
+        if name in existing:
+            return name
+        for old in existing:
+            conn.execute(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)')
+        building = f"{name}_building"  # renamed when complete: an interrupted migration is never used
+        conn.execute(f'DROP DATABASE IF EXISTS "{building}"')
+        conn.execute(f'CREATE DATABASE "{building}"')
+        log(f"migrating the template database {name} (once for these migrations)")
+        env = bench_env(f"{PG_SERVER_URL}/{building}", "filesystem://")
+        subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
+        conn.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    return name
+
+
+TEMPLATES_SQL = "SELECT datname FROM pg_database WHERE datname LIKE 'loyalty\\_bench\\_template\\_%'"
 
 
 def broker_url() -> str:
@@ -126,6 +178,9 @@ def bench_env(database_url: str, broker: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         VAR_DIR=str(LOG_DIR / "var"),
         CONN_MAX_AGE="600",  # one backend per worker for the whole run, so its CPU time can be read
+        # The widget's throttles run on every call (their cost is measured) but never refuse the bench's load.
+        WIDGET_SHOPPER_THROTTLE_RATE="1000000000/min",
+        WIDGET_IP_THROTTLE_RATE="1000000000/min",
         PYTHONPATH=str(ROOT),
     )
     return env
@@ -181,15 +236,15 @@ def _wait_until_serving(base: str, server: subprocess.Popen) -> None:
     raise SystemExit("gunicorn did not start serving within 60 s")
 
 
-def wrk(url: str, *, seconds: int, load: Load, run_id: str, env: dict[str, str]) -> dict:
+def wrk(url: str, *, script: str, seconds: int, load: Load, run_id: str, env: dict[str, str]) -> dict:
     wrk_env = {
         **os.environ,
-        "BENCH_API_KEY": env["BENCH_API_KEY"],
+        **{key: value for key, value in env.items() if key.startswith("BENCH_")},
         "BENCH_CUSTOMERS": str(load.customers),
         "BENCH_NEW_SHARE": str(load.new_share),
         "BENCH_RUN_ID": run_id,
     }
-    command = ["wrk", "-t1", f"-c{load.connections}", f"-d{seconds}s", "--timeout", "10s", "-s", LUA_SCRIPT, url]
+    command = ["wrk", "-t1", f"-c{load.connections}", f"-d{seconds}s", "--timeout", "10s", "-s", HERE / script, url]
     out = subprocess.run(command, env=wrk_env, check=True, capture_output=True, text=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))
     return json.loads(line.removeprefix("BENCH_JSON "))
@@ -235,23 +290,32 @@ BACKENDS_SQL = "SELECT pid FROM pg_stat_activity WHERE datname = current_databas
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
-def measure(server: Server, *, load: Load, env: dict[str, str]) -> list[Measurement]:
+def measure(server: Server, *, load: Load, env: dict[str, str], setup: dict) -> list[Measurement]:
     """Every scenario once per round, interleaved so that a burst of other load on the machine hits all of
-    them alike; each scenario keeps its best round."""
+    them alike; each scenario keeps its best round. Shopify deliveries are never sent twice: each wrk run
+    starts past the ones sent before (plus the requests a run may leave in flight)."""
     best: dict[str, Measurement] = {}
-    base = server.base
-    for _name, path in SCENARIOS:
-        wrk(base + path, seconds=load.warmup, load=load, run_id=f"warm{path.replace('/', '-')}", env=env)
+    urls = {scenario.name: server.base + scenario.path.format(**setup) for scenario in SCENARIOS}
+
+    def run(scenario: Scenario, seconds: int, run_id: str) -> dict:
+        raw = wrk(urls[scenario.name], script=scenario.script, seconds=seconds, load=load, run_id=run_id, env=env)
+        if scenario.script == "shopify.lua":
+            env["BENCH_SHOPIFY_OFFSET"] = str(int(env["BENCH_SHOPIFY_OFFSET"]) + raw["requests"] + load.connections)
+        return raw
+
+    env["BENCH_SHOPIFY_OFFSET"] = "0"
+    for scenario in SCENARIOS:
+        run(scenario, load.warmup, f"warm{len(scenario.name)}")
     db = psycopg.connect(env["DATABASE_URL"], autocommit=True)
     for round_no in range(1, load.rounds + 1):
-        for name, path in SCENARIOS:
+        for scenario in SCENARIOS:
             before = server_cpu(server, db)
-            raw = wrk(base + path, seconds=load.duration, load=load, run_id=f"r{round_no}", env=env)
+            raw = run(scenario, load.duration, f"r{round_no}")
             after = server_cpu(server, db)
             web_ms = _cpu_ms(before["web"], after["web"], raw["requests"])
             db_ms = _cpu_ms(before["db"], after["db"], raw["requests"])
             result = Measurement(
-                name=name,
+                name=scenario.name,
                 requests=raw["requests"],
                 seconds=raw["duration_us"] / 1e6,
                 non_2xx=raw["non_2xx"],
@@ -262,12 +326,15 @@ def measure(server: Server, *, load: Load, env: dict[str, str]) -> list[Measurem
                 db_cpu_ms=db_ms,
             )
             log(
-                f"round {round_no} {name}: {result.rps:.0f} req/s, p50 {result.p50_ms:.1f} ms, {result.cpu_ms:.2f} CPU ms ({result.db_cpu_ms:.2f} in PostgreSQL)"
+                f"round {round_no} {scenario.name}: {result.rps:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+                f"{result.cpu_ms:.2f} CPU ms ({result.db_cpu_ms:.2f} in PostgreSQL), non-2xx {result.non_2xx}"
             )
-            if name not in best or result.rps > best[name].rps:
-                best[name] = result
+            if scenario.name not in best or result.rps > best[scenario.name].rps:
+                best[scenario.name] = result
     db.close()
-    return [best[name] for name, _path in SCENARIOS]
+    if int(env["BENCH_SHOPIFY_OFFSET"]) > setup["shopify_bodies"]:
+        log(f"warning: {env['BENCH_SHOPIFY_OFFSET']} Shopify deliveries sent, {setup['shopify_bodies']} prepared")
+    return [best[scenario.name] for scenario in SCENARIOS]
 
 
 def machine(env: dict[str, str]) -> str:
@@ -293,20 +360,50 @@ def machine(env: dict[str, str]) -> str:
 
 
 def results_table(results: list[Measurement]) -> str:
+    """One row per endpoint: throughput and latency, its ratio to its baseline by req/s and by the server CPU
+    spent per request, and the target when the issue sets one."""
     by_name = {m.name: m for m in results}
-    bare, insert = by_name["bare JSON"], by_name["one-row INSERT"]
     lines = [
-        "| endpoint | req/s | p50 ms | p99 ms | vs one-row INSERT | vs bare JSON | server CPU ms/req "
-        "| of which PostgreSQL | by CPU vs one-row INSERT | non-2xx |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| endpoint | req/s | p50 ms | p99 ms | baseline | vs baseline | target | by CPU vs baseline "
+        "| server CPU ms/req | of which PostgreSQL | non-2xx |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for m in results:
+    for scenario in SCENARIOS:
+        m = by_name[scenario.name]
+        base = by_name[scenario.baseline] if scenario.baseline else None
+        target = f"≥ {scenario.target:.0%}" if scenario.target else "–"
         lines.append(
-            f"| {m.name} | {m.rps:,.0f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | {m.rps / insert.rps:.0%} "
-            f"| {m.rps / bare.rps:.0%} | {m.cpu_ms:.2f} | {m.db_cpu_ms:.2f} | {insert.cpu_ms / m.cpu_ms:.0%} "
+            f"| {m.name} | {m.rps:,.0f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} | {scenario.baseline or '–'} "
+            f"| {f'{m.rps / base.rps:.0%}' if base else '–'} | {target} "
+            f"| {f'{base.cpu_ms / m.cpu_ms:.0%}' if base and m.cpu_ms else '–'} | {m.cpu_ms:.2f} | {m.db_cpu_ms:.2f} "
             f"| {m.non_2xx + m.socket_errors} |"
         )
     return "\n".join(lines)
+
+
+def summary_rows(results: list[Measurement], *, load_average: float) -> list[dict]:
+    """The summary lines of the endpoints: every ratio to its baseline, with its target and verdict."""
+    by_name = {m.name: m for m in results}
+    rows = []
+    for scenario in SCENARIOS:
+        if scenario.baseline is None:
+            continue
+        m, base = by_name[scenario.name], by_name[scenario.baseline]
+        ratio = m.rps / base.rps
+        rows.append(
+            summary_row(
+                key=f"http {scenario.name}",
+                what=scenario.name,
+                result=f"{m.rps:,.0f} req/s, p99 {m.p99_ms:.0f} ms",
+                baseline=f"{scenario.baseline} {base.rps:,.0f} req/s",
+                ratio=f"{ratio:.0%}",
+                target=f"≥ {scenario.target:.0%}" if scenario.target else None,
+                met=ratio >= scenario.target if scenario.target else None,
+                load_average=load_average,
+                command="make bench",
+            )
+        )
+    return rows
 
 
 def section(
@@ -320,7 +417,8 @@ def section(
     broker: str,
     load_average: float,
 ) -> str:
-    bare, insert, orders = results
+    by_name = {m.name: m for m in results}
+    bare, insert, orders = by_name[BARE], by_name[INSERT], by_name["POST /api/v1/orders"]
     ratio = orders.rps / insert.rps
     verdict = "meets" if ratio >= TARGET_RATIO else "misses"
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
@@ -334,9 +432,13 @@ def section(
     )
     return f"""{SECTION}
 
-Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{commit.stdout.strip() or "?"}`.
+Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{commit.stdout.strip() or "?"}`, every
+endpoint against its baseline served by the same workers in the same run ("by CPU" compares the server CPU each
+request cost, which other load on the machine disturbs less than req/s).
 
 {results_table(results)}
+
+### Order ingestion
 
 **Orders reach {ratio:.0%} of the one-row-insert baseline in req/s** ({verdict} the ≥ {TARGET_RATIO:.0%} target)
 and {orders.rps / bare.rps:.0%} of the bare JSON endpoint. By the CPU the serving processes spent per request,
@@ -361,14 +463,20 @@ Where an order's time goes:
 Machine: {machine_line}. The load generator, gunicorn and PostgreSQL share these cores.
 
 Method: gunicorn `config.wsgi` with {load.workers} sync workers on 127.0.0.1, settings `tests.bench.settings`
-(the production settings over plain HTTP, throttle limit raised so it never refuses, though it still runs), a
-throwaway PostgreSQL database, Celery tasks published to {broker_name}. wrk with {load.connections}
-connections POSTs an order body (`tests/bench/orders.lua`: a new order id each time; {1 - load.new_share:.0%}
-of the orders for one of {load.customers:,} existing members, the rest for new customers) to each endpoint:
-{load.warmup} s of warm-up, then {load.rounds} interleaved rounds of {load.duration} s; the best round of each
-endpoint is shown. The baselines (`tests/bench/views.py`) parse the same body through the same middleware:
-the bare JSON endpoint answers it, the one-row-insert endpoint also runs one raw `INSERT` (autocommit).
-Server CPU is the user + system time of the gunicorn workers and of the PostgreSQL backends of the bench
+(the production settings over plain HTTP; API and widget throttles raised so they never refuse, though they still
+run), a throwaway PostgreSQL database seeded by `manage.py seed_bench --members {load.customers}` (two years of
+orders, refunds, redemptions and expiring lots per member), Celery tasks published to {broker_name} (no worker
+runs: what an endpoint queues is not part of its time). wrk with {load.connections} connections, one script per
+endpoint: `orders.lua` POSTs an order body (a new order id each time; {1 - load.new_share:.0%} of the orders for
+one of the {load.customers:,} seeded members, the rest for new customers) to the two baselines and the order API;
+`widget.lua` asks `me` and the points preview as a different signed-in shopper each time; `redeem.lua` redeems the
+seeded 100-point reward for members with at least 1,000 points, a new Idempotency-Key each time; `shopify.lua`
+sends `orders/paid` deliveries signed beforehand with the program's webhook secret, each once (the endpoint stores
+and queues them; the order itself is recorded by the worker). {load.warmup} s of warm-up per endpoint, then
+{load.rounds} interleaved rounds of {load.duration} s; the best round of each endpoint is shown. The baselines
+(`tests/bench/views.py`) parse the order body through the same middleware: the bare JSON endpoint answers it, the
+one-row-insert endpoint also runs one raw `INSERT` (autocommit). Reads are compared with the bare endpoint, writes
+with the one-row insert. Server CPU is the user + system time of the gunicorn workers and of the PostgreSQL backends of the bench
 database during the round (from /proc), divided by the requests served.
 """
 
@@ -398,12 +506,11 @@ def docs_write(text: str) -> None:
     docs_section_write(DOCS, text)
 
 
-# Benches that bring their own data set (and, for the widget, their own server), run one after the other
-# after order ingestion so they never share the CPU with it. Each rewrites its own section of the docs.
+# Benches that bring their own data set, run one after the other after the endpoints so they never share the
+# CPU with them. Each rewrites its own section of the docs.
 SUITES = {
     "tiers": "tests.bench.bench_tiers",  # recalculate_tiers at 1M members vs one SQL statement
     "expiry": "tests.bench.bench_expiry",  # expire_points at 1M members / 5M rows vs SQL
-    "widget": "tests.bench.bench_widget",  # widget `me` vs the bare JSON endpoint
     "admin": "tests.bench.bench_admin",  # admin pages at 1M members
 }
 
@@ -428,7 +535,7 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
     load = Load(
-        duration=args.duration or (5 if args.quick else 20),
+        duration=args.duration or (4 if args.quick else 20),
         warmup=1 if args.quick else 3,
         rounds=args.rounds or (1 if args.quick else 2),
         connections=args.connections,
@@ -436,25 +543,43 @@ def main() -> None:
         customers=args.customers or (200 if args.quick else 1000),
         new_share=0.2,
         profile_calls=50 if args.quick else 300,
+        shopify_bodies=3000 if args.quick else 30000,
     )
     LOG_DIR.mkdir(exist_ok=True)
     broker = broker_url()
     with throwaway_database() as database_url:
         env = bench_env(database_url, broker)
-        subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
-        setup = run_json(env, "-m", "tests.bench.prepare", "setup", "--customers", str(load.customers))
-        env["BENCH_API_KEY"] = setup["api_key"]
+        setup = run_json(
+            env, "-m", "tests.bench.prepare", "setup", "--customers", str(load.customers),
+            "--shopify-bodies", str(load.shopify_bodies),
+        )  # fmt: skip
+        env.update(
+            BENCH_API_KEY=setup["api_key"],
+            BENCH_PUBLIC_KEY=setup["public_key"],
+            BENCH_REWARD_ID=str(setup["reward_id"]),
+            BENCH_SHOPPERS_FILE=setup["shoppers_file"],
+            BENCH_REDEEMERS_FILE=setup["redeemers_file"],
+            BENCH_SHOPIFY_FILE=setup["shopify_file"],
+        )
         log(f"program {setup['program']} with {setup['customers']} members ready")
         with gunicorn(env, workers=load.workers) as server:
             load_average = os.getloadavg()[0]
-            results = measure(server, load=load, env=env)
+            results = measure(server, load=load, env=env, setup=setup)
             load_average = max(load_average, os.getloadavg()[0])
         queries = run_json(env, "-m", "tests.bench.prepare", "queries")
-        profile_file = LOG_DIR / "order-profile.txt"
-        profile = run_json(
-            env, "-m", "tests.bench.prepare", "profile", "--calls", str(load.profile_calls), "--out", str(profile_file)
-        )
-        log(f"in-process: {json.dumps(profile)}; cProfile of the order calls in {profile_file}")
+        if not args.quick:  # the in-process profile explains the full run's numbers; a smoke run skips it
+            profile_file = LOG_DIR / "order-profile.txt"
+            profile = run_json(
+                env,
+                "-m",
+                "tests.bench.prepare",
+                "profile",
+                "--calls",
+                str(load.profile_calls),
+                "--out",
+                str(profile_file),
+            )
+            log(f"in-process: {json.dumps(profile)}; cProfile of the order calls in {profile_file}")
         written = run_json(env, "-m", "tests.bench.prepare", "count")
         subprocess.run([PYTHON, "manage.py", "verify_ledger", "bench"], env=env, cwd=ROOT, check=True)
         print()
@@ -476,6 +601,7 @@ def main() -> None:
                     load_average=load_average,
                 )
             )
+            summary_write(DOCS, summary_rows(results, load_average=load_average))
             for name in SUITES:
                 if name not in args.skip:
                     suite_bench(name, env)

@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual, Range
 from django.utils import timezone
 
@@ -131,16 +131,28 @@ def _condition_q(condition: dict, context: _Context) -> Q:
 
 
 def _count_q(rows: QuerySet, operator: str, value, *, member_column: str = "member_id") -> Q:
-    """Members whose number of `rows` satisfies `operator value` (members without rows count 0)."""
-    grouped = rows.values(member_column).annotate(n=Count("pk"))
-    lookup = _LOOKUPS[operator](F("n"), value)
-    if _HOLDS[operator](0, value):
-        return ~Q(pk__in=grouped.exclude(lookup).values(member_column))
-    return Q(pk__in=grouped.filter(lookup).values(member_column))
+    """Members whose number of `rows` satisfies `operator value` (members without rows count 0).
+
+    Shapes the PostgreSQL planner runs well at any size (its row estimates of JSON and sum filters are guesses, so
+    a plain `IN (… GROUP BY … HAVING …)` semi-join may become a nested loop over the grouped rows):
+    "at least one" is EXISTS, "none" NOT EXISTS (hash semi/anti joins); a condition that holds at 0 is
+    NOT IN the members failing it (a hashed subplan); any other threshold a correlated EXISTS … HAVING."""
+    holds = _HOLDS[operator]
+    if holds(0, value):
+        if not any(holds(n, value) for n in (1, 2, 10**9)):  # "none": eq 0, lt 1, lte 0
+            return ~Exists(rows.filter(**{member_column: OuterRef("pk")}))
+        grouped = rows.values(member_column).annotate(n=Count("pk"))
+        return ~Q(pk__in=grouped.exclude(_LOOKUPS[operator](F("n"), value)).values(member_column))
+    if operator in ("gte", "gt") and holds(1, value):  # "at least one"
+        return Q(Exists(rows.filter(**{member_column: OuterRef("pk")})))
+    grouped = rows.filter(**{member_column: OuterRef("pk")}).values(member_column).annotate(n=Count("pk"))
+    return Q(Exists(grouped.filter(_LOOKUPS[operator](F("n"), value))))
 
 
 def _days_since_q(operator: str, value, context: _Context) -> Q:
-    """Whole days between the last order (at or before `at`) and `at`. Members without orders never match."""
+    """Whole days between the last order (at or before `at`) and `at`. Members without orders never match.
+    "At least `low` days" is: an order at or before `at - low days` and none after it; "at most `high` days"
+    is: an order after `at - (high + 1) days`: EXISTS / NOT EXISTS the planner runs as semi/anti joins."""
     day = timedelta(days=1)
     low, high = {
         "eq": lambda: (value, value),
@@ -150,18 +162,16 @@ def _days_since_q(operator: str, value, context: _Context) -> Q:
         "lte": lambda: (None, value),
         "between": lambda: (value[0], value[1]),
     }[operator]()
-    last = (
-        context.rows(Order.objects.filter(placed_at__lte=context.at))
-        .values("member_id")
-        .annotate(last=Max("placed_at"))
-    )
-    if low is not None:  # at least `low` whole days ago
-        last = last.filter(last__lte=context.at - low * day)
-    if high is not None:  # fewer than `high + 1` whole days ago
-        if high < 0:
-            return Q(pk__in=[])
-        last = last.filter(last__gt=context.at - (high + 1) * day)
-    return Q(pk__in=last.values("member_id"))
+    if high is not None and high < 0:
+        return Q(pk__in=[])
+    orders = context.rows(Order.objects.filter(member_id=OuterRef("pk"), placed_at__lte=context.at))
+    q = Q()
+    if low is not None:
+        cutoff = context.at - low * day
+        q &= Q(Exists(orders.filter(placed_at__lte=cutoff))) & ~Exists(orders.filter(placed_at__gt=cutoff))
+    if high is not None:
+        q &= Q(Exists(orders.filter(placed_at__gt=context.at - (high + 1) * day)))
+    return q
 
 
 def _signup_q(operator: str, value, context: _Context) -> Q:

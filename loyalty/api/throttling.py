@@ -1,17 +1,46 @@
-"""Throttling per program (server API) — one bucket per API key's program, shared by all its keys."""
+"""Throttling per program (server API) — one bucket per API key's program, shared by all its keys.
 
+A fixed-window counter: one cache `add` (the window's first call) or `incr` per call, whatever the rate.
+DRF's `SimpleRateThrottle` keeps every timestamp of the window in one cache entry and reads and writes it
+whole on every call: at a few hundred calls a second that list is thousands of entries long and costs more
+than the order it guards. A fixed window may let a burst of up to twice the rate through across a window
+boundary, which is what the limit is for (protecting the service), not exact accounting."""
+
+import time
+
+from django.core.cache import cache
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 
-class ProgramRateThrottle(SimpleRateThrottle):
+class ProgramRateThrottle(BaseThrottle):
     scope = "program"
+    cache = cache
 
-    def get_rate(self):
+    def get_rate(self) -> str | None:
         # Read at request time (DRF reads it once at import), so a settings override takes effect.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
-    def get_cache_key(self, request, view):
+    def get_ident_key(self, request) -> str:
         program = getattr(request, "program", None)
-        ident = f"program:{program.pk}" if program else f"ip:{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return f"program:{program.pk}" if program else f"ip:{self.get_ident(request)}"
+
+    def allow_request(self, request, view) -> bool:
+        rate = self.get_rate()
+        if rate is None:
+            return True
+        allowed, window = SimpleRateThrottle.parse_rate(None, rate)
+        now = time.time()
+        start = int(now // window) * window
+        self.wait_seconds = start + window - now
+        key = f"throttle_{self.scope}_{self.get_ident_key(request)}_{start}"
+        if self.cache.add(key, 1, window + 1):
+            return allowed >= 1
+        try:
+            return self.cache.incr(key) <= allowed
+        except ValueError:  # the entry expired between add and incr: a new window
+            self.cache.add(key, 1, window + 1)
+            return True
+
+    def wait(self) -> float:
+        return self.wait_seconds

@@ -5,6 +5,7 @@ import secrets
 from django.utils import timezone
 
 from loyalty.models import ApiKey, Program, hash_api_key
+from loyalty.program_config import api_keys_forget
 
 
 def api_key_issue(*, program: Program, name: str = "default") -> tuple[ApiKey, str]:
@@ -15,3 +16,4 @@ def api_key_issue(*, program: Program, name: str = "default") -> tuple[ApiKey, s
 
 def api_key_revoke(*, key: ApiKey) -> None:
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    api_keys_forget(key.key_hash)  # the authentication cache must not keep accepting it

@@ -25,6 +25,7 @@ from loyalty.errors import NotFound, ValidationFailed
 from members.api.serializers import (
     MemberOutputSerializer,
     TransactionOutputSerializer,
+    member_answer,
     member_data,
     member_with_program,
 )
@@ -71,6 +72,19 @@ TRANSACTION_EXAMPLE = {
     "created_at": "2026-03-01T09:30:00Z",
     "expires_at": None,
 }
+
+
+def order_answer(result, program) -> dict:
+    """`OrderRecordApi.OutputSerializer`'s shape, built directly (see `member_answer`)."""
+    order = result.order
+    return {
+        "order_id": order.order_id,
+        "points_awarded": order.points_awarded,
+        "points_status": str(order.points_status),
+        "member": member_answer(
+            result.member, program, next_tier=result.next_tier, next_tier_known=result.next_tier_known
+        ),
+    }
 
 
 def _path_id(value: str, *, code: str, what: str) -> str:
@@ -293,14 +307,7 @@ class OrderRecordApi(APIView):
         data = dict(serializer.validated_data)
         signals = signals_pop(data)
         result = order_paid(program=request.program, signals=signals, **data)
-        order = result.order
-        answer = {
-            "order_id": order.order_id,
-            "points_awarded": order.points_awarded,
-            "points_status": order.points_status,
-            "member": member_with_program(result.member, request.program),
-        }
-        return Response(self.OutputSerializer(answer).data, status=_created_or_replayed(result.created))
+        return Response(order_answer(result, request.program), status=_created_or_replayed(result.created))
 
 
 class OrderRefundCreateApi(APIView):

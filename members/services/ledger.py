@@ -51,6 +51,7 @@ def points_post(
     acting_user=None,
     request_fingerprint: str = "",
     at: datetime | None = None,
+    member_fields: tuple[str, ...] = (),
 ) -> Transaction | None:
     """Append one ledger row and move the member's cached counters with it.
 
@@ -58,6 +59,8 @@ def points_post(
     raises `InsufficientPoints`, unless `allow_partial`, where it is cut to the balance (refunds of points
     already spent; nothing is written and None returned when the balance is 0). A credit with `pending_until` stays pending until then. A duplicate
     `idempotency_key` raises IntegrityError from the database: callers turn it into "the first answer".
+    `member_fields`: other member columns the caller changed on the locked `member` (an order's spend and count),
+    written by the same UPDATE as the balances.
     """
     assert points != 0
     at = at or timezone.now()
@@ -68,7 +71,7 @@ def points_post(
         points = -member.points_balance
         if points == 0:
             return None
-    _check_within_limit(member=member, points=points, pending=status == TransactionStatus.PENDING, kind=kind)
+    points_check_within_limit(member=member, points=points, pending=status == TransactionStatus.PENDING, kind=kind)
 
     row = Transaction(
         program_id=member.program_id,
@@ -96,18 +99,21 @@ def points_post(
         _track_lots(member=member, row=row, at=at)
     row.balance_after = member.points_balance
     row.save(force_insert=True)
-    Member.objects.filter(pk=member.pk).update(
-        points_balance=member.points_balance,
-        pending_points=member.pending_points,
-        lifetime_points=member.lifetime_points,
-        last_activity_at=member.last_activity_at,
-        updated_at=at,
+    member_save(
+        member, "points_balance", "pending_points", "lifetime_points", "last_activity_at", *member_fields, at=at
     )
     points_posted_announce(member=member, row=row)
     return row
 
 
-def _check_within_limit(*, member: Member, points: int, pending: bool, kind: str) -> None:
+def member_save(member: Member, *fields: str, at: datetime | None = None) -> None:
+    """Write `fields` of the locked `member` (and `updated_at`) in one UPDATE."""
+    member.updated_at = at or timezone.now()
+    Member.objects.filter(pk=member.pk).update(**{name: getattr(member, name) for name in (*fields, "updated_at")})
+
+
+def points_check_within_limit(*, member: Member, points: int, pending: bool, kind: str) -> None:
+    """`400 points_limit_exceeded` before anything is written (an order checks before inserting itself)."""
     totals = [member.pending_points + points] if pending else [member.points_balance + points]
     if not pending and kind in EARNING_KINDS:
         totals.append(member.lifetime_points + points)

@@ -6,18 +6,18 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from loyalty.errors import NotFound, ValidationFailed
 from loyalty.models import EarningRule, Program
+from loyalty.program_config import ProgramConfig, program_config
 from loyalty.rules import order_points
 from members.choices import PointsStatus, TransactionKind, TransactionSource
 from members.models import Member, Order
 from members.services.inputs import id_clean, money_clean
-from members.services.ledger import member_lock, points_post
+from members.services.ledger import member_lock, member_save, points_check_within_limit, points_post
 from members.services.members import member_get_or_create
-from members.services.tiers import tier_evaluate_after_earning
+from members.services.tiers import next_tier_data, tier_standing_after_earning
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,9 @@ class OrderResult:
     order: Order
     member: Member
     created: bool
+    # The member's next tier after this order (the answer's `next_tier`), when the order path computed it.
+    next_tier: dict | None = None
+    next_tier_known: bool = False
 
 
 def order_record(
@@ -43,66 +46,53 @@ def order_record(
     rules: list[EarningRule] | None = None,
 ) -> OrderResult:
     """Record a paid order and award its points. The same `order_id` again returns the first
-    result and writes nothing, also when the retries arrive at the same instant. With `pending_days`
+    result and writes nothing, also when the retries arrive at the same instant: the unique
+    (program, order_id) decides, and the loser answers with the winner's order. With `pending_days`
     the points stay pending until `placed_at` + that many days (the refund window of the order).
-    `rules`: the program's earning rules when the caller already has them (a batch reads them once)."""
+    `rules`: the program's earning rules when the caller already has them.
+
+    For an existing member: lock the member, insert the order with its points, the ledger row, one UPDATE of the
+    member's counters, one query of their tier standing (upgrade and the answer's next tier) — the rules and tiers
+    come from the cached program configuration."""
     order_id = id_clean(order_id, field="order_id")
     customer_id = id_clean(customer_id, field="customer_id")
     subtotal = money_clean(subtotal, field="subtotal")
-    existing = _order_find(program=program, order_id=order_id)
-    if existing:
-        return OrderResult(existing, existing.member, created=False)
     if currency.upper() != program.currency:
-        raise ValidationFailed(
-            f"This program counts in {program.currency}, not {currency}.",
-            code="currency_mismatch",
-            fields={"currency": [f"Must be {program.currency}."]},
+        return _replay_or_raise(
+            program=program,
+            order_id=order_id,
+            error=ValidationFailed(
+                f"This program counts in {program.currency}, not {currency}.",
+                code="currency_mismatch",
+                fields={"currency": [f"Must be {program.currency}."]},
+            ),
         )
     placed_at = placed_at or timezone.now()
+    config = program_config(program)
     try:
         with transaction.atomic():
-            member = _order_member(program=program, customer_id=customer_id, email=email)
-            member = member_lock(member.pk)
-            order = Order.objects.create(
+            member = _order_member_locked(program=program, config=config, customer_id=customer_id, email=email)
+            if member is None:
+                raise _MemberMissing
+            order, next_tier = _order_post(
                 program=program,
+                config=config,
                 member=member,
                 order_id=order_id,
                 subtotal=subtotal,
-                currency=program.currency,
                 placed_at=placed_at,
-                referral_code=referral_code or "",
-                items=items or [],
+                referral_code=referral_code,
+                items=items,
+                rules=config.rules if rules is None else rules,
             )
-            points = order_points(
-                program=program,
-                rules=program.earning_rules.all() if rules is None else rules,
-                subtotal=subtotal,
-                placed_at=placed_at,
-                tier_multiplier=member.tier.multiplier if member.tier else Decimal("1"),
-            )
-            pending_until = _pending_until(program=program, placed_at=placed_at)
-            if points > 0:
-                points_post(
-                    member=member,
-                    points=points,
-                    kind=TransactionKind.EARN,
-                    source=TransactionSource.ORDER,
-                    idempotency_key=f"order:{order_id}",
-                    description=f"Order #{order_id}",
-                    pending_until=pending_until,
-                    order=order,
-                )
-            order.points_awarded = points
-            order.points_status = PointsStatus.PENDING if pending_until and points > 0 else PointsStatus.ACTIVE
-            Order.objects.filter(pk=order.pk).update(
-                points_awarded=order.points_awarded, points_status=order.points_status
-            )
-            Member.objects.filter(pk=member.pk).update(
-                lifetime_spend=F("lifetime_spend") + subtotal, orders_count=F("orders_count") + 1
-            )
-            member.lifetime_spend += subtotal
-            member.orders_count += 1
-            tier_evaluate_after_earning(member=member, at=timezone.now())
+    except _MemberMissing:
+        return _replay_or_raise(
+            program=program,
+            order_id=order_id,
+            error=NotFound(
+                f"No member with customer_id {customer_id!r}; send an email to create one.", code="member_not_found"
+            ),
+        )
     except IntegrityError:
         existing = _order_find(program=program, order_id=order_id)
         if existing is None:
@@ -114,10 +104,82 @@ def order_record(
         order_id,
         customer_id,
         subtotal,
-        points,
+        order.points_awarded,
         order.points_status,
     )
-    return OrderResult(order, member, created=True)
+    return OrderResult(order, member, created=True, next_tier=next_tier, next_tier_known=True)
+
+
+class _MemberMissing(Exception):
+    """No member for the customer and no email to create one (the transaction is left before answering)."""
+
+
+def _replay_or_raise(*, program: Program, order_id: str, error: Exception) -> OrderResult:
+    """A retry answers as the first call did, whatever it carries; anything else is refused with `error`."""
+    existing = _order_find(program=program, order_id=order_id)
+    if existing is None:
+        raise error
+    return OrderResult(existing, existing.member, created=False)
+
+
+def _order_post(
+    *,
+    program: Program,
+    config: ProgramConfig,
+    member: Member,
+    order_id: str,
+    subtotal: Decimal,
+    placed_at: datetime,
+    referral_code: str,
+    items: list | None,
+    rules,
+) -> tuple[Order, dict | None]:
+    """The writes of one order for its locked member; returns the order and the member's next tier."""
+    points = order_points(
+        program=program,
+        rules=rules,
+        subtotal=subtotal,
+        placed_at=placed_at,
+        tier_multiplier=member.tier.multiplier if member.tier else Decimal("1"),
+    )
+    pending_until = _pending_until(program=program, placed_at=placed_at)
+    if points > 0:
+        points_check_within_limit(member=member, points=points, pending=bool(pending_until), kind=TransactionKind.EARN)
+    order = Order(
+        program=program,
+        member=member,
+        order_id=order_id,
+        subtotal=subtotal,
+        currency=program.currency,
+        placed_at=placed_at,
+        referral_code=referral_code or "",
+        items=items or [],
+        points_awarded=points,
+        points_status=PointsStatus.PENDING if pending_until and points > 0 else PointsStatus.ACTIVE,
+    )
+    order.save(force_insert=True)
+    member.lifetime_spend += subtotal
+    member.orders_count += 1
+    counters = ("lifetime_spend", "orders_count")
+    if points > 0:
+        points_post(
+            member=member,
+            points=points,
+            kind=TransactionKind.EARN,
+            source=TransactionSource.ORDER,
+            idempotency_key=f"order:{order_id}",
+            description=f"Order #{order_id}",
+            pending_until=pending_until,
+            order=order,
+            member_fields=counters,
+        )
+    else:
+        member_save(member, *counters)
+    standing = tier_standing_after_earning(member=member, tiers=list(config.tiers), at=timezone.now())
+    # Features that react to a recorded order (outbound webhooks, challenges) hook in here, inside the order's
+    # transaction, each behind a cached per-program flag (see loyalty/program_config.py) so that a program
+    # without them pays no query.
+    return order, next_tier_data(program=program, standing=standing)
 
 
 def _pending_until(*, program: Program, placed_at: datetime) -> datetime | None:
@@ -133,13 +195,17 @@ def _order_find(*, program: Program, order_id: str) -> Order | None:
     return Order.objects.select_related("member__tier").filter(program=program, order_id=order_id).first()
 
 
-def _order_member(*, program: Program, customer_id: str, email: str) -> Member:
-    if email:
-        member, _created = member_get_or_create(program=program, customer_id=customer_id, defaults={"email": email})
-        return member
-    member = Member.objects.filter(program=program, customer_id=customer_id).first()
+def _order_member_locked(*, program: Program, config: ProgramConfig, customer_id: str, email: str) -> Member | None:
+    """The customer's member, locked for the order (one statement), created first when new and `email` is given;
+    None for an unknown customer without an email. Its program and tier come from what is already loaded."""
+    member = Member.objects.select_for_update(of=("self",)).filter(program=program, customer_id=customer_id).first()
     if member is None:
-        raise NotFound(
-            f"No member with customer_id {customer_id!r}; send an email to create one.", code="member_not_found"
-        )
+        if not email:
+            return None
+        created, _created = member_get_or_create(program=program, customer_id=customer_id, defaults={"email": email})
+        member = member_lock(created.pk)
+    member.program = program
+    tier = config.tier(member.tier_id)
+    if tier is not None or member.tier_id is None:
+        member.tier = tier  # else a tier newer than the cached configuration: read when first used
     return member

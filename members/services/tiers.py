@@ -24,7 +24,14 @@ from members.choices import TierChangeReason
 from members.models import Member, TierChange
 from members.services.ledger import member_lock
 from members.services.tier_recalculation import tiers_upgrade_members  # noqa: F401  (re-exported for callers)
-from members.tier_selectors import member_tier_standing, tier_for_units, tier_value_display
+from members.tier_selectors import (
+    TierStanding,
+    member_tier_standing,
+    member_tier_units,
+    tier_for_units,
+    tier_standing,
+    tier_value_display,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +102,25 @@ def tier_evaluate_after_earning(*, member: Member, at: datetime) -> TierChange |
     return _tier_change(member=member, to_tier=target, reason=TierChangeReason.EARNED, at=at)
 
 
+def tier_standing_after_earning(*, member: Member, tiers: list[Tier], at: datetime) -> TierStanding:
+    """`tier_evaluate_after_earning` with the program's tiers already known (the order path caches them):
+    upgrades the member if their activity reaches a higher tier and returns where they stand afterwards, which
+    is also what the answer's `next_tier` shows. One query when nothing changes, three when the member moves up,
+    none when the program has no tiers."""
+    if not tiers:
+        return tier_standing(program=member.program, tiers=[], units=0, tier_id=member.tier_id)
+    standing = tier_standing(
+        program=member.program, tiers=tiers, units=member_tier_units(member=member, at=at), tier_id=member.tier_id
+    )
+    if member.tier_locked:
+        return standing
+    target = tier_for_units(program=member.program, tiers=standing.tiers, units=standing.units)
+    if target is None or standing.rank_of(target) <= standing.rank_of(member.tier):
+        return standing
+    _tier_change(member=member, to_tier=target, reason=TierChangeReason.EARNED, at=at)
+    return tier_standing(program=member.program, tiers=tiers, units=standing.units, tier_id=target.pk)
+
+
 def member_tier_assign(*, member: Member, tier_key: str | None, acting_user=None, at: datetime | None = None) -> Member:
     """Put the member in `tier_key` by hand and lock it there, or with None remove the manual tier
     (the member goes back to the tier their activity earns). Repeating the same call changes nothing.
@@ -133,10 +159,14 @@ def member_tier_assign(*, member: Member, tier_key: str | None, acting_user=None
 def member_next_tier(*, member: Member, at: datetime | None = None) -> dict | None:
     """`{key, name, remaining}` of the next tier reachable by thresholds, `remaining` in the metric's
     unit (points or orders as an integer, money as a 2-place decimal string). One query."""
-    standing = member_tier_standing(member=member, at=at or timezone.now())
+    return next_tier_data(program=member.program, standing=member_tier_standing(member=member, at=at or timezone.now()))
+
+
+def next_tier_data(*, program, standing: TierStanding) -> dict | None:
+    """The answer's `next_tier` for a member standing at `standing`."""
     if standing.next_tier is None:
         return None
-    remaining = tier_value_display(program=member.program, units=standing.remaining_units)
+    remaining = tier_value_display(program=program, units=standing.remaining_units)
     return {
         "key": standing.next_tier.key,
         "name": standing.next_tier.name,

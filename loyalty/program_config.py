@@ -1,0 +1,109 @@
+"""What the hot paths (every order, every API call) read of a program's configuration, cached for a few seconds.
+
+An order needs the program's earning rules and tiers, and every server API call the program behind its key.
+They change rarely (the admin, the program file) and are read thousands of times a second, so they are kept in
+the cache (Django's `default`: per process with locmem, shared with Redis) for `PROGRAM_CONFIG_CACHE_SECONDS`
+(default 10) and dropped at once when they are saved in this process (signals below, connected in
+`LoyaltyConfig.ready`). With a per-process cache another worker sees an edit within those seconds.
+
+Features other apps add to the order path keep their per-program flags the same way (e.g.
+`members.webhooks.subscriptions`), so that a program without the feature pays no query per order.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+
+from loyalty.models import ApiKey, EarningRule, Program, Tier
+
+
+def cache_seconds() -> int:
+    return getattr(settings, "PROGRAM_CONFIG_CACHE_SECONDS", 10)
+
+
+@dataclass(frozen=True)
+class ProgramConfig:
+    """A program's earning rules (in their order) and tiers (by rank, lowest first) at one moment."""
+
+    program_id: int
+    rules: tuple[EarningRule, ...]
+    tiers: tuple[Tier, ...]
+
+    def tier(self, tier_id: int | None) -> Tier | None:
+        return next((tier for tier in self.tiers if tier.pk == tier_id), None) if tier_id else None
+
+    @property
+    def has_tiers(self) -> bool:
+        return bool(self.tiers)
+
+
+def _config_key(program_id: int) -> str:
+    return f"program-config:{program_id}"
+
+
+def program_config(program: Program) -> ProgramConfig:
+    """The program's rules and tiers: from the cache, or two queries when they are not cached."""
+    key = _config_key(program.pk)
+    config = cache.get(key)
+    if config is None:
+        config = ProgramConfig(
+            program_id=program.pk,
+            rules=tuple(EarningRule.objects.filter(program_id=program.pk)),
+            tiers=tuple(Tier.objects.filter(program_id=program.pk).order_by("position", "id")),
+        )
+        cache.set(key, config, cache_seconds())
+    return config
+
+
+def program_config_forget(program_id: int) -> None:
+    cache.delete(_config_key(program_id))
+
+
+# API keys → their program (loyalty.api.authentication). Keyed by the key's SHA-256, like the table.
+
+
+def _key_key(key_hash: str) -> str:
+    return f"api-key:{key_hash}"
+
+
+def api_key_program_cached(key_hash: str) -> Program | None:
+    return cache.get(_key_key(key_hash))
+
+
+def api_key_program_remember(key_hash: str, program: Program) -> None:
+    cache.set(_key_key(key_hash), program, cache_seconds())
+
+
+def api_keys_forget(*key_hashes: str) -> None:
+    """Revocation takes effect at once in this process (and everywhere with a shared cache)."""
+    cache.delete_many([_key_key(key_hash) for key_hash in key_hashes])
+
+
+def _program_saved(sender, instance: Program, created: bool = False, **kwargs) -> None:
+    if created:
+        return  # nothing of a new program is cached yet
+    program_config_forget(instance.pk)
+    api_keys_forget(*ApiKey.objects.filter(program_id=instance.pk).values_list("key_hash", flat=True))
+
+
+def _rule_or_tier_saved(sender, instance, **kwargs) -> None:
+    program_config_forget(instance.program_id)
+
+
+def _api_key_saved(sender, instance: ApiKey, **kwargs) -> None:
+    api_keys_forget(instance.key_hash)
+
+
+def _connect(model: type, receiver: Callable) -> None:
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(receiver, sender=model, dispatch_uid=f"program_config_{model._meta.label}_{name}")
+
+
+def connect_signals() -> None:
+    _connect(Program, _program_saved)
+    _connect(ApiKey, _api_key_saved)
+    _connect(EarningRule, _rule_or_tier_saved)
+    _connect(Tier, _rule_or_tier_saved)

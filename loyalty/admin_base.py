@@ -13,7 +13,7 @@ import logging
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, URLField
 from django.http import StreamingHttpResponse
 
 from loyalty.models import Merchant, MerchantMembership, Program
@@ -22,6 +22,16 @@ from loyalty.services.audit import audit_record, model_snapshot
 logger = logging.getLogger(__name__)
 
 EXPORT_CHUNK = 2000
+# Django 6 makes https the scheme of a URL typed without one; say so now (and silence the deprecation warning).
+HTTPS_URLS = {"assume_scheme": "https"}
+
+
+def https_url_formfield(db_field, **kwargs):
+    """`formfield_callback` of the merchant forms: URL fields assume https when the scheme is left out."""
+    if isinstance(db_field, URLField):
+        kwargs = {**HTTPS_URLS, **kwargs}
+    return db_field.formfield(**kwargs)
+
 
 _MERCHANT_APPS = {"loyalty", "members", "rewards", "referrals"}
 # Foreign keys that lead to a merchant, tried in this order, with the path from the target on.
@@ -117,7 +127,10 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 
 
 class _ScopedFormFieldsMixin:
-    """Foreign-key and many-to-many choices (selects, autocompletes, raw ids) limited to the merchant."""
+    """Foreign-key and many-to-many choices (selects, autocompletes, raw ids) limited to the merchant; URLs
+    typed without a scheme are https."""
+
+    formfield_overrides = {URLField: HTTPS_URLS}
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.forms.models import BaseInlineFormSet
 
+from loyalty.admin_base import https_url_formfield
 from loyalty.choices import RuleType
 from loyalty.models import EarningRule, Program, Tier
 from loyalty.program_file import bounds
@@ -161,6 +162,7 @@ class TierForm(ProgramFileCheckedForm):
 class RewardForm(ProgramFileCheckedForm):
     class Meta:
         model = Reward
+        formfield_callback = https_url_formfield  # URLs typed without a scheme are https
         fields = [
             "key", "name", "type", "active", "points_cost", "value", "product_id", "variable", "max_points",
             "min_tier", "stock", "limit_per_member", "min_subtotal", "starts_at", "ends_at", "code_expiry_days",
@@ -242,6 +244,7 @@ class ProgramForm(forms.ModelForm):
 
     class Meta:
         model = Program
+        formfield_callback = https_url_formfield  # URLs typed without a scheme are https
         # The admin narrows this list to its fieldsets; secrets and keys are never form fields.
         fields = [
             "merchant", "name", "slug", "currency", "locale", "timezone", "shop_url", "terms_url",

@@ -6,7 +6,7 @@ import secrets
 from django import forms
 from django.contrib import admin, messages
 
-from loyalty.admin_base import MerchantScopedAdmin, ReadOnlyMixin, SuperuserOnlyAdmin
+from loyalty.admin_base import MerchantScopedAdmin, ReadOnlyMixin, SuperuserOnlyAdmin, https_url_formfield
 from members.job_models import JobRun, Notification, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from members.webhooks.delivery import webhook_redeliver
 
@@ -41,6 +41,7 @@ class WebhookEndpointForm(forms.ModelForm):
 
     class Meta:
         model = WebhookEndpoint
+        formfield_callback = https_url_formfield  # URLs typed without a scheme are https
         fields = ["program", "url", "events", "active"]
 
 

@@ -256,3 +256,15 @@ def test_tiers_must_form_a_ladder_as_in_the_program_file(shop_b):
     formset = next(f.formset for f in response.context["inline_admin_formsets"] if f.formset.prefix == "tiers")
     assert formset.non_form_errors() == ["tier 'silver'.threshold: only one tier can have threshold 0 (the entry tier)"]
     assert not program.tiers.filter(key="silver").exists()
+
+
+def test_urls_typed_without_a_scheme_are_https():
+    # given the merchant forms' URL fields (program links, reward image, webhook endpoint)
+    from loyalty.admin_forms import ProgramForm, RewardForm
+    from members.admin_jobs import WebhookEndpointForm
+
+    fields = [ProgramForm.base_fields["logo_url"], RewardForm.base_fields["image_url"],
+              WebhookEndpointForm.base_fields["url"]]  # fmt: skip
+    # when a URL is typed without its scheme
+    # then it is read as https (Django 6's default, without its deprecation warning today)
+    assert {field.clean("shop.example/x") for field in fields} == {"https://shop.example/x"}

@@ -32,11 +32,14 @@ _CONFIG_MODELS = [
     "loyalty.segment",
     "rewards.reward",
     "referrals.referralsettings",
+    "memberships.membershipplan",
+    "donations.cause",
+    "donations.donationpayout",  # marking donations paid out
 ]
 _CREDENTIAL_MODELS = ["loyalty.apikey"]
 _AUDIT_MODELS = ["loyalty.auditentry"]  # read-only for every role
 # Records written by services (members, ledger, redemptions, referrals): view-only, members' profile editable.
-_RECORD_APPS = ["members", "rewards", "referrals"]
+_RECORD_APPS = ["members", "rewards", "referrals", "memberships", "donations"]
 _ALL = ("add", "change", "delete", "view")
 
 _ROLE_CUSTOM = {

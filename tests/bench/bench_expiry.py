@@ -4,24 +4,36 @@ hand-written SQL statement doing the same expiry in the same run.
 `python -m tests.bench.bench_expiry [--members 1000000] [--no-docs]`. Database handling as in bench_tiers
 (DATABASE_URL, or a throwaway database on BENCH_PG_URL). Writes the `## Point expiry` section of BENCH_DOCS.
 
-Data, generated server-side: per member five earned lots of 10–99 points, earned over the 500 days before as-of,
-each expiring 365 days after it was earned (so about a quarter are due); one member in three spent half of their
-oldest lot (a redeem row). Balances equal the lots left, as the ledger keeps them. Members have unsubscribed
-from emails (the notification path costs one query per chunk; sending is Celery's work, not the job's).
+Data: `manage.py seed_bench` (members/bench_seed.py, generated server-side): per member a sign-up lot and 0–8
+order lots over the two years before as-of, each expiring 365 days after it was earned, one order in 20 half
+refunded, one member in five having spent 100 points from their oldest valid lots (fixed policy). No expiry has
+run yet, so every lot past its date is due: the backlog of a first run (about three lots in five). Balances equal
+the lots left, as the ledger keeps them. Members have unsubscribed from emails (the notification path costs one
+query per chunk; sending is Celery's work, not the job's). With BENCH_PROGRAM=SLUG the programs SLUG and
+SLUG-small seeded beforehand in the same database are measured (as `make bench` does).
 The hand-written statement runs first inside a transaction that is rolled back, then the job runs on the same
 rows; a program of N/10 members is measured too, to show the job's memory does not grow with the rows.
 """
 
-import os
 import resource
 import sys
-import time
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.bench.bench_tiers import _bulk_load
-from tests.bench.common import bench_main, docs_section_write, job_vs_sql_results
+from tests.bench.common import (
+    bench_main,
+    cpu_meter,
+    docs_section_write,
+    job_summary_row,
+    job_vs_sql_results,
+    seeded_programs,
+    seeding_note,
+    summary_write,
+)
+from tests.bench.common import (
+    cpu_cell as cpu,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Point expiry"
@@ -31,54 +43,6 @@ TARGET_RATIO = 3.0
 
 def log(message: str) -> None:
     print(f"[bench_expiry {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
-
-
-def _program(slug: str):
-    from loyalty.models import Merchant, Program
-
-    merchant = Merchant.objects.create(name=f"Bench {slug}")
-    return Program.objects.create(
-        merchant=merchant, slug=slug, name=slug, currency="USD", expiry_policy="fixed", expiry_days=365
-    )
-
-
-SEED = [
-    """INSERT INTO members_member (program_id, customer_id, email, first_name, last_name, phone, points_balance,
-           pending_points, lifetime_points, lifetime_spend, orders_count, tier_locked, referral_code, emails_allowed,
-           last_activity_at, created_at, updated_at)
-       SELECT %(program)s, 'c' || g, 'c' || g || '@example.com', '', '', '', 0, 0, 0, 0, 0, false,
-              'E' || %(program)s || 'M' || g, false, %(as_of)s, %(as_of)s - interval '3 years', %(as_of)s
-       FROM generate_series(1, %(n)s) g""",
-    """INSERT INTO members_transaction (program_id, member_id, kind, points, balance_after, status, source,
-           description, idempotency_key, request_fingerprint, created_at, expires_at, remaining)
-       SELECT m.program_id, m.id, 'earn', l.points, 0, 'active', 'order', 'Order', 'lot:' || m.id || ':' || k, '',
-              l.earned_at, l.earned_at + interval '365 days',
-              CASE WHEN k = 1 AND m.id %% 3 = 0 THEN l.points - l.points / 2 ELSE l.points END
-       FROM members_member m CROSS JOIN generate_series(1, 5) k
-       CROSS JOIN LATERAL (SELECT 10 + (m.id * 7 + k * 13) %% 90 AS points,
-                                  %(as_of)s - ((m.id * 13 + k * 97) %% 500) * interval '1 day'
-                                    - ((m.id + k) %% 86400) * interval '1 second' AS earned_at) l
-       WHERE m.program_id = %(program)s""",
-    """INSERT INTO members_transaction (program_id, member_id, kind, points, balance_after, status, source,
-           description, idempotency_key, request_fingerprint, created_at)
-       SELECT t.program_id, t.member_id, 'redeem', t.remaining - t.points, 0, 'active', 'redemption', 'Reward',
-              'redeem:' || t.member_id, '', %(as_of)s - interval '600 days'
-       FROM members_transaction t WHERE t.program_id = %(program)s AND t.kind = 'earn' AND t.remaining < t.points""",
-    """UPDATE members_member m SET points_balance = s.balance, lifetime_points = s.earned
-       FROM (SELECT member_id, SUM(points) AS balance, SUM(points) FILTER (WHERE kind = 'earn') AS earned
-             FROM members_transaction WHERE program_id = %(program)s GROUP BY member_id) s
-       WHERE m.id = s.member_id""",
-]
-
-
-def _seed(program, members: int) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for sql in SEED:
-            started = time.perf_counter()
-            cursor.execute(sql, {"program": program.pk, "n": members, "as_of": AS_OF})
-            log(f"{cursor.rowcount:,} rows in {time.perf_counter() - started:.1f} s: {sql.split('(')[0].strip()}")
 
 
 def _analyze() -> None:
@@ -133,14 +97,12 @@ def _measure_job(program) -> dict:
 
     tracemalloc.start()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    with connection.execute_wrapper(count):
+    with cpu_meter() as used, connection.execute_wrapper(count):
         rows = expire_points(AS_OF, program_ids=[program.pk])
-    seconds = time.perf_counter() - started
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
-        "seconds": round(seconds, 2),
+        **used,
         "rows": rows,
         "statements": len(statements),
         "python_peak_kib": round(peak / 1024),
@@ -175,37 +137,30 @@ SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM spent), (SELECT cou
 def _measure_sql_then_roll_back(program) -> tuple[dict, dict]:
     from django.db import connection, transaction
 
-    started = time.perf_counter()
     with transaction.atomic():
-        with connection.cursor() as cursor:
+        with cpu_meter() as used, connection.cursor() as cursor:
             cursor.execute(HAND_WRITTEN_SQL, {"program": program.pk, "as_of": AS_OF})
             written, _spent, _debited = cursor.fetchone()
-        seconds = time.perf_counter() - started
         outcome = _outcome(program)
         transaction.set_rollback(True)
-    return {"seconds": round(seconds, 2), "rows": written, "statements": 1}, outcome
+    return {**used, "rows": written, "statements": 1}, outcome
 
 
 def bench(*, members: int = 1_000_000, docs: Path | None = None) -> dict:
     from django.db import connection
 
     assert connection.vendor == "postgresql", "the expiry bench runs on PostgreSQL"
-    small, big = _program(f"bench-expiry-small-{os.getpid()}"), _program(f"bench-expiry-{os.getpid()}")
-    started = time.perf_counter()
-    with _bulk_load():
-        _seed(small, max(members // 10, 1))
-        _seed(big, members)
-    _analyze()
-    seed_seconds = time.perf_counter() - started
+    small, big, seed_seconds = seeded_programs(members, name="expiry", as_of=AS_OF, log=log)
+    members = big.members.count()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM members_transaction WHERE program_id = %s", [big.pk])
         ledger_rows = cursor.fetchone()[0]
-    log(f"seeded {members:,} members, {ledger_rows:,} ledger rows in {seed_seconds:.0f} s")
+    log(f"{members:,} members, {ledger_rows:,} ledger rows")
     sql, sql_outcome = _measure_sql_then_roll_back(big)
     log(f"hand-written SQL (rolled back): {sql}")
     _analyze()
     job_small = _measure_job(small)
-    log(f"job on {members // 10:,} members: {job_small}")
+    log(f"job on {small.members.count():,} members: {job_small}")
     job = _measure_job(big)
     log(f"job on {members:,} members: {job}")
     job_outcome = _outcome(big)
@@ -219,24 +174,26 @@ def bench(*, members: int = 1_000_000, docs: Path | None = None) -> dict:
         same_outcome=job_outcome == sql_outcome,
         members=members,
         ledger_rows=ledger_rows,
-        seed_seconds=round(seed_seconds, 1),
+        seed_seconds=seed_seconds,
         outcome=job_outcome,
     )
     if docs is not None:
         docs_section_write(docs, _section(results))
+        command = "python -m tests.bench.bench_expiry"
+        summary_write(docs, [job_summary_row("job expire_points", "`expire_points`", results, TARGET_RATIO, command)])
     return results
 
 
 def _section(r: dict) -> str:
     job, small, sql, again, out = r["job"], r["job_small"], r["sql"], r["job_second_run"], r["outcome"]
     verdict = "met" if r["ratio"] is not None and r["ratio"] <= TARGET_RATIO else "NOT met"
-    row = "| {name} | {members:,} | {seconds:.1f} s | {rows:,} | {statements:,} | {peak} | {rss} |"
+    row = "| {name} | {members:,} | {seconds:.1f} s | {rows:,} | {statements:,} | {cpu} | {peak} | {rss} |"
     table = "\n".join(
         [
-            row.format(name="`expire_points`", members=r["members"] // 10, **small, peak=f"{small['python_peak_kib']:,} KiB", rss=f"{small['rss_growth_kib']:,} KiB"),
-            row.format(name="`expire_points`", members=r["members"], **job, peak=f"{job['python_peak_kib']:,} KiB", rss=f"{job['rss_growth_kib']:,} KiB"),
-            row.format(name="same as-of again", members=r["members"], **again, peak=f"{again['python_peak_kib']:,} KiB", rss=f"{again['rss_growth_kib']:,} KiB"),
-            row.format(name="one hand-written SQL statement", members=r["members"], **sql, peak="–", rss="–"),
+            row.format(name="`expire_points`", members=r["members"] // 10, **small, cpu=cpu(small), peak=f"{small['python_peak_kib']:,} KiB", rss=f"{small['rss_growth_kib']:,} KiB"),
+            row.format(name="`expire_points`", members=r["members"], **job, cpu=cpu(job), peak=f"{job['python_peak_kib']:,} KiB", rss=f"{job['rss_growth_kib']:,} KiB"),
+            row.format(name="same as-of again", members=r["members"], **again, cpu=cpu(again), peak=f"{again['python_peak_kib']:,} KiB", rss=f"{again['rss_growth_kib']:,} KiB"),
+            row.format(name="one hand-written SQL statement", members=r["members"], **sql, cpu=cpu(sql), peak="–", rss="–"),
         ]
     )  # fmt: skip
     return f"""{SECTION}
@@ -245,14 +202,17 @@ Measured {datetime.now(UTC):%Y-%m-%d} by `python -m tests.bench.bench_expiry --m
 `make bench`), PostgreSQL {r["postgres"] // 10000} with its default settings, same machine and database in one run:
 {r["cpus"]} CPUs, 5-minute load average {r["load_average"]} while it ran (other work shared the machine: compare
 the ratio, measured in the same conditions, rather than absolute times).
-Data: {r["members"]:,} members, {r["ledger_rows"]:,} ledger rows: five lots per member earned over 500 days and
-expiring 365 days after, one member in three with half a lot spent (fixed policy). Seeding took {r["seed_seconds"]:.0f} s.
+Data: {r["members"]:,} members, {r["ledger_rows"]:,} ledger rows of `manage.py seed_bench`: a sign-up lot and 0–8
+order lots per member over two years, each expiring 365 days after it was earned, refunds, redemptions spent from
+the oldest valid lots; no expiry has run yet, so every lot past its date is due (fixed policy).
+{seeding_note(r)}
 
-| run | members | time | expire rows | statements | Python peak (tracemalloc) | RSS growth |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| run | members | time | expire rows | statements | CPU: Python + PostgreSQL | Python peak (tracemalloc) | RSS growth |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 {table}
 
-- Job / hand-written SQL: **{r["ratio"]}×**; target ≤ {TARGET_RATIO:g}×: {verdict}.
+- Job / hand-written SQL: **{r["ratio"]}×** by wall time, {r["cpu_ratio"]}× by CPU; target ≤ {TARGET_RATIO:g}×:
+  {verdict}.
 - Same outcome (every balance, every expire row's member, points and balance after): **{"yes" if r["same_outcome"] else "NO"}**;
   {out["expire_rows"]:,} rows, {out["points_expired"]:,} points expired, {out["left_in_due_lots"]} left in due lots.
 - Memory is flat in the number of rows: nothing but a chunk's member totals passes through Python (chunks of

@@ -7,14 +7,15 @@ throwaway database on BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432).
 the harness calls; it returns the numbers and writes the `## Tier recalculation` section of BENCH_DOCS
 (default docs/benchmarks.md).
 
-Data, generated server-side with INSERT … SELECT over generate_series (seconds, not hours):
-- a Starbucks-like program: points earned in a rolling 12 months; Bronze 0, Silver 500, Gold 2,000,
-  Platinum 5,000, Diamond 10,000 and an invite-only Reserve held by hand by 0.5 % of the members;
-- per member 0–8 orders (4 on average) spread over the 24 months before as-of, each with its earn row;
-  subtotals of 5–205, twice that for 22 % of members, 5× for 7 %, 15× for 1 % (a few big spenders);
-  one order in 20 partly refunded (refund row); a sign-up bonus each; a redemption for one member in 5
-  (redemptions don't count toward tiers, but the job has to read past them);
-- every member starts in Bronze, as if never recalculated: the worst case, where most of them move.
+Data: `manage.py seed_bench` (members/bench_seed.py), generated server-side with INSERT … SELECT over
+generate_series (minutes, not hours): a program earning points in a rolling 12 months, Bronze 0, Silver 500,
+Gold 2,000, Platinum 5,000, Diamond 10,000 and an invite-only Reserve held by hand by 0.5 % of the members; per
+member 0–8 orders (4 on average) over the 24 months before as-of with their earn rows, subtotals of 5–205, twice
+that for 22 % of members, 5× for 7 %, 15× for 1 %; one order in 20 half refunded; a sign-up bonus each; a
+redemption for one member in 5 (redemptions don't count toward tiers, but the job has to read past them).
+Every member starts in Bronze, as if never recalculated: the worst case, where most of them move.
+With BENCH_PROGRAM=SLUG the programs SLUG and SLUG-small, seeded beforehand in the same database (as `make bench`
+does once for all its 1M-member benches), are measured instead of seeding new ones.
 A small program of N/10 members is measured first with the same job, to show the job's memory does not
 grow with the number of members.
 """
@@ -22,19 +23,28 @@ grow with the number of members.
 import os
 import resource
 import sys
-import time
 import tracemalloc
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 
-from tests.bench.common import bench_main, docs_section_write, job_vs_sql_results
+from tests.bench.common import (
+    bench_main,
+    cpu_meter,
+    docs_section_write,
+    job_summary_row,
+    job_vs_sql_results,
+    seeded_programs,
+    seeding_note,
+    summary_write,
+)
+from tests.bench.common import (
+    cpu_cell as cpu,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## Tier recalculation"
 AS_OF = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
-THRESHOLDS = [("bronze", 0), ("silver", 500), ("gold", 2000), ("platinum", 5000), ("diamond", 10000)]
 TARGET_RATIO = 3.0
 TARGET_SECONDS = 120
 
@@ -70,118 +80,6 @@ def _throwaway_database():
 
 def log(message: str) -> None:
     print(f"[bench_tiers {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
-
-
-def _program(slug: str):
-    from loyalty.models import Merchant, Program, Tier
-
-    merchant = Merchant.objects.create(name=f"Bench {slug}")
-    program = Program.objects.create(
-        merchant=merchant,
-        slug=slug,
-        name=f"Bench {slug}",
-        currency="USD",
-        tier_metric="points_earned",
-        tier_period="rolling_12_months",
-    )
-    for position, (key, threshold) in enumerate(THRESHOLDS, start=1):
-        Tier.objects.create(program=program, key=key, name=key.title(), position=position, threshold=Decimal(threshold))
-    Tier.objects.create(program=program, key="reserve", name="Reserve", position=99, invite_only=True)
-    return program
-
-
-def _seed(program, members: int) -> None:
-    """Members, orders, refunds and ledger rows of `program`, all server-side."""
-    from django.db import connection
-
-    tiers = dict(program.tiers.values_list("key", "pk"))
-    p = {"program": program.pk, "n": members, "bronze": tiers["bronze"], "reserve": tiers["reserve"], "as_of": AS_OF}
-    statements = [
-        # Members: 0.5 % locked in invite-only Reserve, everyone else in Bronze.
-        """INSERT INTO members_member (program_id, customer_id, email, first_name, last_name, phone, emails_allowed,
-               points_balance, pending_points, lifetime_points, lifetime_spend, orders_count, tier_id, tier_locked,
-               referral_code, last_activity_at, created_at, updated_at)
-           SELECT %(program)s, 'c' || g, 'c' || g || '@example.com', '', '', '', true, 0, 0, 0, 0, 0,
-                  CASE WHEN g %% 200 = 0 THEN %(reserve)s ELSE %(bronze)s END, g %% 200 = 0,
-                  'P' || %(program)s || 'M' || g, %(as_of)s, %(as_of)s - interval '3 years', %(as_of)s
-           FROM generate_series(1, %(n)s) g""",
-        # Orders: (member id × 7) mod 9 of them, placed over the 24 months before as-of; 1 in 20 partly refunded.
-        """INSERT INTO members_order (program_id, member_id, order_id, subtotal, currency, placed_at, points_awarded,
-               points_status, refunded_amount, points_reversed, referral_code, items, created_at)
-           SELECT m.program_id, m.id, m.id || '-' || k, s.subtotal, 'USD', s.placed_at, floor(s.subtotal), 'active',
-                  CASE WHEN (m.id + k) %% 20 = 0 THEN round(s.subtotal / 2, 2) ELSE 0 END,
-                  CASE WHEN (m.id + k) %% 20 = 0 THEN floor(s.subtotal) - floor(floor(s.subtotal) / 2) ELSE 0 END,
-                  '', '[]', s.placed_at
-           FROM members_member m
-           CROSS JOIN LATERAL generate_series(1, (m.id * 7) %% 9) k
-           CROSS JOIN LATERAL (SELECT ((5 + ((m.id * 31 + k * 17) %% 200)) * CASE WHEN (m.id * 37) %% 100 < 1 THEN 15
-                                        WHEN (m.id * 37) %% 100 < 8 THEN 5 WHEN (m.id * 37) %% 100 < 30 THEN 2
-                                        ELSE 1 END)::numeric(14, 2) AS subtotal,
-                                      %(as_of)s - ((m.id * 13 + k * 101) %% 730) * interval '1 day'
-                                        - ((m.id + k) %% 86400) * interval '1 second' AS placed_at) s
-           WHERE m.program_id = %(program)s""",
-        # One earn row per order, at its placed_at.
-        """INSERT INTO members_transaction (program_id, member_id, kind, points, balance_after, status, source,
-               description, idempotency_key, request_fingerprint, order_id, created_at)
-           SELECT o.program_id, o.member_id, 'earn', o.points_awarded, 0, 'active', 'order', 'Order',
-                  'order:' || o.order_id, '', o.id, o.placed_at
-           FROM members_order o WHERE o.program_id = %(program)s AND o.points_awarded > 0""",
-        # The refunds' rows, a day after the order (attributed to the order's date by the tier metric).
-        """INSERT INTO members_transaction (program_id, member_id, kind, points, balance_after, status, source,
-               description, idempotency_key, request_fingerprint, order_id, created_at)
-           SELECT o.program_id, o.member_id, 'refund', -o.points_reversed, 0, 'active', 'order', 'Refund',
-                  'refund:' || o.order_id, '', o.id, o.placed_at + interval '1 day'
-           FROM members_order o WHERE o.program_id = %(program)s AND o.points_reversed > 0""",
-        # A sign-up bonus per member, and a redemption for one member in five.
-        """INSERT INTO members_transaction (program_id, member_id, kind, points, balance_after, status, source,
-               description, idempotency_key, request_fingerprint, created_at)
-           SELECT m.program_id, m.id, 'earn', 100, 100, 'active', 'rule', 'Sign-up', 'signup:' || m.id, '',
-                  m.created_at
-           FROM members_member m WHERE m.program_id = %(program)s""",
-        """INSERT INTO members_transaction (program_id, member_id, kind, points, balance_after, status, source,
-               description, idempotency_key, request_fingerprint, created_at)
-           SELECT m.program_id, m.id, 'redeem', -100, 0, 'active', 'redemption', 'Reward', 'redeem:' || m.id, '',
-                  %(as_of)s - interval '10 days'
-           FROM members_member m WHERE m.program_id = %(program)s AND m.id %% 5 = 0""",
-    ]
-    with connection.cursor() as cursor:
-        for sql in statements:
-            started = time.perf_counter()
-            cursor.execute(sql, p)
-            log(
-                f"seeded {cursor.rowcount:,} rows in {time.perf_counter() - started:.1f} s: {sql.split('(')[0].strip()}"
-            )
-
-
-SEED_TABLES = ["members_member", "members_order", "members_transaction"]
-
-
-@contextmanager
-def _bulk_load():
-    """Seed like a restore does: secondary indexes rebuilt once afterwards instead of row by row, and no
-    per-row foreign-key triggers (the generated rows are consistent by construction; needs a superuser)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
-            " JOIN pg_class t ON t.oid = x.indrelid WHERE t.relname = ANY(%s)"
-            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)",
-            [SEED_TABLES],
-        )
-        indexes = cursor.fetchall()
-        for name, _definition in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute("SET session_replication_role = replica")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET session_replication_role = DEFAULT")
-            started = time.perf_counter()
-            for _name, definition in indexes:
-                cursor.execute(definition)
-            log(f"{len(indexes)} indexes rebuilt in {time.perf_counter() - started:.1f} s")
 
 
 def _analyze() -> None:
@@ -244,15 +142,13 @@ def _measure_job(program) -> dict:
 
     tracemalloc.start()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    with connection.execute_wrapper(count):
+    with cpu_meter() as used, connection.execute_wrapper(count):
         moved = tiers_recalculate(as_of=AS_OF, program_ids=[program.pk])
-    seconds = time.perf_counter() - started
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
-        "seconds": round(seconds, 2),
+        **used,
         "moved": moved,
         "queries": len(queries),
         "python_peak_kib": round(peak / 1024),
@@ -291,11 +187,10 @@ def _measure_sql(program) -> dict:
 
     params = {key: pk for key, pk in program.tiers.values_list("key", "pk")}
     params.update(program=program.pk, as_of=AS_OF, start=AS_OF.replace(year=AS_OF.year - 1))
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with cpu_meter() as used, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(HAND_WRITTEN_SQL, params)
         moved = cursor.rowcount
-    return {"seconds": round(time.perf_counter() - started, 2), "moved": moved, "queries": 1}
+    return {**used, "moved": moved, "queries": 1}
 
 
 def bench(*, members: int = 1_000_000, docs: Path | None = None) -> dict:
@@ -304,14 +199,8 @@ def bench(*, members: int = 1_000_000, docs: Path | None = None) -> dict:
     from django.db import connection
 
     assert connection.vendor == "postgresql", "the tier bench runs on PostgreSQL"
-    small, big = _program(f"bench-tiers-small-{os.getpid()}"), _program(f"bench-tiers-{os.getpid()}")
-    started = time.perf_counter()
-    with _bulk_load():
-        _seed(small, max(members // 10, 1))
-        _seed(big, members)
-    _analyze()
-    seed_seconds = time.perf_counter() - started
-    log(f"seeded in {seed_seconds:.0f} s")
+    small, big, seed_seconds = seeded_programs(members, name="tiers", as_of=AS_OF, log=log)
+    members = big.members.count()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM members_transaction WHERE program_id = %s", [big.pk])
         ledger_rows = cursor.fetchone()[0]
@@ -319,7 +208,7 @@ def bench(*, members: int = 1_000_000, docs: Path | None = None) -> dict:
         orders = cursor.fetchone()[0]
 
     job_small = _measure_job(small)
-    log(f"job on {members // 10:,} members: {job_small}")
+    log(f"job on {small.members.count():,} members: {job_small}")
     job = _measure_job(big)
     log(f"job on {members:,} members: {job}")
     job_outcome = _outcome(big)
@@ -338,11 +227,23 @@ def bench(*, members: int = 1_000_000, docs: Path | None = None) -> dict:
         members=members,
         orders=orders,
         ledger_rows=ledger_rows,
-        seed_seconds=round(seed_seconds, 1),
+        seed_seconds=seed_seconds,
         outcome=job_outcome,
     )
     if docs is not None:
         docs_section_write(docs, _section(results))
+        summary_write(
+            docs,
+            [
+                job_summary_row(
+                    "job recalculate_tiers",
+                    "`recalculate_tiers`",
+                    results,
+                    TARGET_RATIO,
+                    "python -m tests.bench.bench_tiers",
+                )
+            ],
+        )
     return results
 
 
@@ -363,16 +264,17 @@ load; the ratio to the hand-written statement, measured in the same conditions, 
 Data: {r["members"]:,} members, {r["orders"]:,} orders, {r["ledger_rows"]:,} ledger rows (earn, refund, sign-up,
 redemption) spread over 24 months; metric points earned in a rolling 12 months, five thresholds plus an
 invite-only tier held by hand by 0.5 % of members; everyone starts in Bronze, so most members move (worst case).
-Seeding took {r["seed_seconds"]:.0f} s.
+{seeding_note(r)}
 
-| run | members | time | members moved | queries | Python peak (tracemalloc) | RSS growth |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
-| `recalculate_tiers` | {r["members"] // 10:,} | {small["seconds"]:.1f} s | {small["moved"]:,} | {small["queries"]} | {small["python_peak_kib"]:,} KiB | {small["rss_growth_kib"]:,} KiB |
-| `recalculate_tiers` | {r["members"]:,} | {job["seconds"]:.1f} s | {job["moved"]:,} | {job["queries"]} | {job["python_peak_kib"]:,} KiB | {job["rss_growth_kib"]:,} KiB |
-| same as-of again | {r["members"]:,} | {again["seconds"]:.1f} s | {again["moved"]:,} | {again["queries"]} | {again["python_peak_kib"]:,} KiB | {again["rss_growth_kib"]:,} KiB |
-| one hand-written SQL statement | {r["members"]:,} | {sql["seconds"]:.1f} s | {sql["moved"]:,} | 1 | – | – |
+| run | members | time | members moved | queries | CPU: Python + PostgreSQL | Python peak (tracemalloc) | RSS growth |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| `recalculate_tiers` | {r["members"] // 10:,} | {small["seconds"]:.1f} s | {small["moved"]:,} | {small["queries"]} | {cpu(small)} | {small["python_peak_kib"]:,} KiB | {small["rss_growth_kib"]:,} KiB |
+| `recalculate_tiers` | {r["members"]:,} | {job["seconds"]:.1f} s | {job["moved"]:,} | {job["queries"]} | {cpu(job)} | {job["python_peak_kib"]:,} KiB | {job["rss_growth_kib"]:,} KiB |
+| same as-of again | {r["members"]:,} | {again["seconds"]:.1f} s | {again["moved"]:,} | {again["queries"]} | {cpu(again)} | {again["python_peak_kib"]:,} KiB | {again["rss_growth_kib"]:,} KiB |
+| one hand-written SQL statement | {r["members"]:,} | {sql["seconds"]:.1f} s | {sql["moved"]:,} | 1 | {cpu(sql)} | – | – |
 
-- Job / hand-written SQL: **{r["ratio"]}×**; target ≤ {TARGET_RATIO:g}× and under {TARGET_SECONDS} s: {verdict}
+- Job / hand-written SQL: **{r["ratio"]}×** by wall time, {r["cpu_ratio"]}× by CPU; target ≤ {TARGET_RATIO:g}× and
+  under {TARGET_SECONDS} s: {verdict}
   (the hand-written statement alone took {sql["seconds"]:.0f} s in the same conditions).
 - Same outcome (tier of every member, history rows): **{"yes" if r["same_outcome"] else "NO"}**. Tiers after the
   run: {tiers}; {r["outcome"]["history_rows"]:,} history rows.

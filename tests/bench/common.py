@@ -7,7 +7,9 @@ import argparse
 import json
 import os
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -142,6 +144,55 @@ def bench_main(bench: Callable[..., dict], description: str) -> None:
     print(json.dumps(results, default=str))
 
 
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime of a process of this machine, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def cpu_meter() -> Iterator[dict]:
+    """Wall time of the block, and the CPU it cost: this Python process and its PostgreSQL backend (local,
+    read from /proc). On a shared machine the CPU figures move much less with other work than wall time does,
+    so a job and its hand-written SQL measured minutes apart still compare; the load average is kept too."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    used: dict = {}
+    wall, python, database = time.perf_counter(), time.process_time(), _cpu_seconds(backend)
+    yield used
+    used.update(
+        seconds=round(time.perf_counter() - wall, 2),
+        python_cpu_s=round(time.process_time() - python, 2),
+        db_cpu_s=round(_cpu_seconds(backend) - database, 2),
+        load_average=round(os.getloadavg()[0], 1),
+    )
+
+
+def seeded_programs(members: int, *, name: str, as_of: datetime, log: Callable[[str], None]) -> tuple:
+    """(small, big, seconds spent seeding): the programs a batch-job bench measures, N/10 and N members of
+    `manage.py seed_bench` data. With BENCH_PROGRAM=SLUG, the programs SLUG-small and SLUG seeded beforehand in
+    the same database (one seeding for every 1M-member bench of `make bench`); else two new ones."""
+    from loyalty.models import Program
+    from members.bench_seed import SEED_TABLES, analyze, bench_program, bulk_load, seed_members
+
+    slug = os.environ.get("BENCH_PROGRAM")
+    if slug:
+        return Program.objects.get(slug=f"{slug}-small"), Program.objects.get(slug=slug), None
+    started = time.perf_counter()
+    small = bench_program(slug=f"bench-{name}-small-{os.getpid()}", as_of=as_of)
+    big = bench_program(slug=f"bench-{name}-{os.getpid()}", as_of=as_of)
+    with bulk_load(SEED_TABLES, log):
+        seed_members(small, members=max(members // 10, 1), as_of=as_of, log=log)
+        seed_members(big, members=members, as_of=as_of, log=log)
+    analyze()
+    seconds = time.perf_counter() - started
+    log(f"seeded {members:,} + {max(members // 10, 1):,} members in {seconds:.0f} s")
+    return small, big, round(seconds, 1)
+
+
 def job_vs_sql_results(*, job: dict, job_small: dict, again: dict, sql: dict, same_outcome: bool, **data) -> dict:
     """The result record of a batch-job bench: the job's runs beside the hand-written statement, their ratio,
     and the machine they ran on (load average: absolute times scale with it)."""
@@ -154,8 +205,44 @@ def job_vs_sql_results(*, job: dict, job_small: dict, again: dict, sql: dict, sa
         "job_second_run": again,
         "sql": sql,
         "ratio": round(job["seconds"] / sql["seconds"], 2) if sql["seconds"] else None,
+        "cpu_ratio": _cpu_ratio(job, sql),
         "same_outcome": same_outcome,
         "postgres": connection.cursor().connection.info.server_version,
         "cpus": os.cpu_count(),
         "load_average": round(os.getloadavg()[1], 1),
     }
+
+
+def _cpu_ratio(job: dict, sql: dict) -> float | None:
+    """The job's CPU (Python and PostgreSQL) over the statement's (PostgreSQL), when both were metered."""
+    if "db_cpu_s" not in job or not sql.get("db_cpu_s"):
+        return None
+    return round((job["db_cpu_s"] + job["python_cpu_s"]) / (sql["db_cpu_s"] + sql["python_cpu_s"]), 2)
+
+
+def cpu_cell(run: dict) -> str:
+    """`12.3 + 45.6 s` (Python + PostgreSQL CPU of a metered run), `–` for an older record without it."""
+    return f"{run['python_cpu_s']:.1f} + {run['db_cpu_s']:.1f} s" if "db_cpu_s" in run else "–"
+
+
+def seeding_note(r: dict) -> str:
+    if r.get("seed_seconds") is None:
+        return "Data seeded beforehand by `manage.py seed_bench` (shared by the 1M-member benches of the run)."
+    return f"Seeding (`members.bench_seed`, as `manage.py seed_bench`) took {r['seed_seconds']:.0f} s."
+
+
+def job_summary_row(key: str, what: str, r: dict, target: float, command: str) -> dict:
+    """The summary line of a batch-job bench: the job beside its hand-written SQL at N members."""
+    job, sql = r["job"], r["sql"]
+    cpu = f" (CPU {r['cpu_ratio']}×)" if r.get("cpu_ratio") else ""
+    return summary_row(
+        key=key,
+        what=f"{what} at {r['members']:,} members",
+        result=f"{job['seconds']:,.1f} s",
+        baseline=f"hand-written SQL {sql['seconds']:,.1f} s",
+        ratio=f"{r['ratio']}×{cpu}",
+        target=f"≤ {target:g}×",
+        met=r["ratio"] is not None and r["ratio"] <= target and r["same_outcome"],
+        command=command,
+        load_average=r["load_average"],
+    )

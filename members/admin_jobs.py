@@ -22,7 +22,7 @@ class JobRunAdmin(ReadOnlyMixin, SuperuserOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyMixin, MerchantScopedAdmin):
-    list_display = ["created_at", "member", "kind", "status", "attempts", "sent_at", "last_error"]
+    list_display = ["created_at", "member", "kind", "status", "attempts", "claimed_at", "sent_at", "last_error"]
     list_select_related = ["member"]
     list_filter = ["kind", "status"]
     ordering = ["-id"]

@@ -41,7 +41,7 @@ def points_posted_announce(*, member: Member, row: Transaction) -> None:
         "points": abs(row.points),
         "reason": REASONS.get(row.source, row.source),
         "status": row.status,
-        "balance": member.points_balance,
+        "balance": row.balance_after,
         "pending_points": member.pending_points,
         "description": row.description,
         "transaction_id": row.pk,

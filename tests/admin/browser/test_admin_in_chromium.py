@@ -3,9 +3,11 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from loyalty.choices import StaffRole
 from loyalty.services.staff import merchant_staff_add
+from members.jobs import run_job
 from members.models import Member
 from tests.admin.test_dashboard import shop  # noqa: F401  (the hand-computed shop fixture)
 from tests.browser import chromium_browser, screenshot_save
@@ -33,6 +35,7 @@ def test_support_logs_in_and_sees_the_dashboard_and_a_member(page, shop):  # noq
     user = get_user_model().objects.create_user(username="sam", password="correct horse battery")
     merchant_staff_add(user=user, merchant=shop.merchant, role=StaffRole.SUPPORT)
     ann = Member.objects.get(program=shop, customer_id="ann")
+    run_job("refresh_analytics", timezone.now())  # the hourly rollups the dashboard reads
 
     # when they log in through the admin's login form and open the dashboard
     page.goto("/admin/login/")
@@ -47,6 +50,7 @@ def test_support_logs_in_and_sees_the_dashboard_and_a_member(page, shop):  # noq
     assert "liability_EUR" in summary and "39.00" in summary
     assert page.locator("#report-points svg.chart rect").count() > 3
     assert page.locator("a", has_text="Download CSV").count() == 7
+    assert "Data as of" in page.locator("#dashboard-freshness").inner_text()
     screenshot_save(page, "admin-dashboard", full_page=True)
 
     # when they open Ann's member page

@@ -15,6 +15,7 @@ from loyalty.program_file import bounds
 from loyalty.program_file.earning import earning_read
 from loyalty.program_file.reader import Reader, child
 from loyalty.program_file.rewards import referrals_read, rewards_read
+from loyalty.program_file.segments import segment_refs_check, segments_read
 from loyalty.program_file.tiers import tiers_read
 
 __all__ = ["ProgramFileInvalid", "program_file_parse"]
@@ -33,6 +34,7 @@ OPTIONAL = (
     "expiry",
     "rewards",
     "referrals",
+    "segments",
 )
 DEFAULT_COLORS = {"primary_color": "#0a7d5a", "accent_color": "#f5b700"}
 MAX_ORIGINS = 20
@@ -59,6 +61,8 @@ def program_file_parse(document: Any) -> dict:
     top = reader.obj(document, "", required=REQUIRED, optional=OPTIONAL) or {}
     program = _identity_read(reader, top)
     tiers = tiers_read(reader, top.get("tiers", {}), "tiers")
+    tier_keys = [level["key"] for level in tiers["levels"] if level.get("key")]
+    segments = segments_read(reader, top.get("segments", []), "segments", tier_keys=tier_keys)
     program.update(
         {
             "earning": earning_read(reader, top.get("earning", {}), "earning"),
@@ -71,8 +75,12 @@ def program_file_parse(document: Any) -> dict:
                 tier_keys=[level["key"] for level in tiers["levels"] if level.get("key")],
             ),
             "referrals": referrals_read(reader, top.get("referrals", {}), "referrals"),
+            "segments": segments,
         }
     )
+    segment_keys = {segment["key"] for segment in segments if segment.get("key")}
+    segment_refs_check(reader, program["earning"]["rules"], "earning.rules", segment_keys=segment_keys)
+    segment_refs_check(reader, program["rewards"], "rewards", segment_keys=segment_keys)
     if reader.issues:
         raise ProgramFileInvalid(reader.issues)
     return program

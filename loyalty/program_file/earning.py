@@ -6,8 +6,9 @@ from typing import Any
 from loyalty.choices import LimitPeriod, RuleType
 from loyalty.program_file import bounds
 from loyalty.program_file.reader import Reader, child
+from loyalty.program_file.segments import segment_ref_read
 
-RULE_COMMON = ("name", "starts_at", "ends_at", "active")
+RULE_COMMON = ("name", "starts_at", "ends_at", "active", "segment")
 # What each rule type needs (required) and may carry (optional) besides key, type and RULE_COMMON.
 RULE_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     RuleType.SIGNUP: (("points",), ()),
@@ -106,6 +107,7 @@ def _rule_read(reader: Reader, value: Any, path: str) -> dict:
         rule["ends_at"] = ends_at
     if "active" in item and reader.boolean(item["active"], child(path, "active")) is False:
         rule["active"] = False
+    segment_ref_read(reader, item, path, rule)
     return rule
 
 

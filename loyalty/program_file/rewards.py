@@ -6,6 +6,7 @@ from typing import Any
 from loyalty.choices import RewardType
 from loyalty.program_file import bounds
 from loyalty.program_file.reader import Reader, child
+from loyalty.program_file.segments import segment_ref_read
 
 MONEY_TYPES = (RewardType.FIXED_DISCOUNT, RewardType.GIFT_CARD, RewardType.STORE_CREDIT)
 VALUE_TYPES = (*MONEY_TYPES, RewardType.PERCENT_DISCOUNT)
@@ -25,6 +26,7 @@ REWARD_OPTIONAL = (
     "starts_at",
     "ends_at",
     "active",
+    "segment",
 )
 
 
@@ -138,6 +140,7 @@ def _reward_read(reader: Reader, value: Any, path: str, *, tier_keys: list[str])
         reward["ends_at"] = ends_at
     if "active" in item and reader.boolean(item["active"], child(path, "active")) is False:
         reward["active"] = False
+    segment_ref_read(reader, item, path, reward)
     return reward
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from loyalty.choices import RuleType, TierMetric
-from loyalty.models import EarningRule, Merchant, Program, Tier
+from loyalty.models import EarningRule, Merchant, Program, Segment, Tier
 from loyalty.program_file import ProgramFileInvalid
 from loyalty.program_file.reader import datetime_canonical
 from loyalty.services.api_keys import api_key_issue
@@ -41,13 +41,21 @@ def program_create(*, config: dict) -> ProgramCreated:
         except IntegrityError:
             # Created by someone else between the check and the insert.
             raise _slug_taken(slug) from None
-        EarningRule.objects.bulk_create(
-            EarningRule(program=program, position=position, **_rule_fields(rule))
-            for position, rule in enumerate(config["earning"]["rules"])
-        )
         Tier.objects.bulk_create(
             Tier(program=program, position=position, **_tier_fields(level))
             for position, level in enumerate(config["tiers"]["levels"])
+        )
+        segments = {
+            s.key: s
+            for s in Segment.objects.bulk_create(
+                Segment(program=program, **segment) for segment in config.get("segments", [])
+            )
+        }
+        EarningRule.objects.bulk_create(
+            EarningRule(
+                program=program, position=position, segment=segments.get(rule.get("segment")), **_rule_fields(rule)
+            )
+            for position, rule in enumerate(config["earning"]["rules"])
         )
         _key, raw_key = api_key_issue(program=program)
     logger.info(
@@ -154,7 +162,10 @@ def program_export(*, program: Program) -> dict:
         "earning": {
             "points_per_currency_unit": str(program.points_per_currency_unit),
             "pending_days": program.pending_days,
-            "rules": [_rule_export(rule) for rule in program.earning_rules.order_by("position", "id")],
+            "rules": [
+                _rule_export(rule)
+                for rule in program.earning_rules.select_related("segment").order_by("position", "id")
+            ],
         },
         "tiers": {
             "metric": program.tier_metric,
@@ -174,6 +185,17 @@ def program_export(*, program: Program) -> dict:
             "referrer_reward": program.referrer_reward or None,
             "friend_reward": program.friend_reward or None,
         },
+        "segments": [_segment_export(segment) for segment in program.segments.order_by("key")],
+    }
+
+
+def _segment_export(segment: Segment) -> dict:
+    return {
+        "key": segment.key,
+        "name": segment.name,
+        "description": segment.description or None,
+        "match": segment.match,
+        "conditions": segment.conditions,
     }
 
 
@@ -194,6 +216,7 @@ def _rule_export(rule: EarningRule) -> dict:
         "starts_at": datetime_canonical(rule.starts_at) if rule.starts_at else None,
         "ends_at": datetime_canonical(rule.ends_at) if rule.ends_at else None,
         "active": rule.active,
+        "segment": rule.segment.key if rule.segment_id else None,
     }
 
 

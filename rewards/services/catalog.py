@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 def reward_catalog_create(*, program: Program, rewards: list[dict]) -> list[Reward]:
     """Create the catalog of a new program; `min_tier` refers to a tier key of that program."""
     tiers = {tier.key: tier for tier in program.tiers.all()}
+    segments = {segment.key: segment for segment in program.segments.all()}
     rows = []
     for position, reward in enumerate(rewards):
         tier_key = reward.get("min_tier")
@@ -26,7 +27,8 @@ def reward_catalog_create(*, program: Program, rewards: list[dict]) -> list[Rewa
                 code="unknown_tier",
                 fields={"min_tier": [f"No tier {tier_key!r}."]},
             )
-        rows.append(Reward(program=program, position=position, min_tier=tiers.get(tier_key), **_reward_fields(reward)))
+        rows.append(Reward(program=program, position=position, min_tier=tiers.get(tier_key),
+                           segment=segments.get(reward.get("segment")), **_reward_fields(reward)))  # fmt: skip
     created = Reward.objects.bulk_create(rows)
     logger.info("reward catalog created program=%s rewards=%d", program.slug, len(created))
     return created
@@ -64,7 +66,7 @@ def _reward_fields(reward: dict) -> dict[str, Any]:
 
 def reward_catalog_export(*, program: Program) -> list[dict]:
     """The `rewards` section of the program's file. Unset values are null (read as absent)."""
-    rewards = Reward.objects.filter(program=program).select_related("min_tier").order_by("position", "id")
+    rewards = Reward.objects.filter(program=program).select_related("min_tier", "segment").order_by("position", "id")
     return [_reward_export(reward) for reward in rewards]
 
 
@@ -92,4 +94,5 @@ def _reward_export(reward: Reward) -> dict:
         "starts_at": datetime_canonical(reward.starts_at) if reward.starts_at else None,
         "ends_at": datetime_canonical(reward.ends_at) if reward.ends_at else None,
         "active": reward.active,
+        "segment": reward.segment.key if reward.segment_id else None,
     }

@@ -122,6 +122,6 @@ def test_export_takes_a_fixed_number_of_queries(tmp_path, django_assert_num_quer
     # given the demo program (7 rules, 4 tiers, 8 rewards)
     create(json.loads(DEMO_PATH.read_text()), tmp_path)
     program = Program.objects.select_related("merchant").get(slug="demo")
-    # when it is exported / then it takes one query each for rules, tiers and rewards
-    with django_assert_num_queries(3):
+    # when it is exported / then it takes one query each for rules, tiers, segments and rewards
+    with django_assert_num_queries(4):
         program_file_export(program)

@@ -94,6 +94,7 @@ def test_a_minimal_document_gets_every_default():
             "referrer_reward": None,
             "friend_reward": None,
         },
+        "segments": [],
     }
 
 

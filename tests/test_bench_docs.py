@@ -2,8 +2,8 @@
 
 import json
 
-from tests.bench.common import section_replace, summary_row, summary_write
-from tests.bench.run import statements_summary
+from tests.bench.common import cpu_cell, job_summary_row, section_replace, summary_row, summary_write
+from tests.bench.run import admin_summary_row, statements_summary
 
 DOCUMENT = """# Benchmarks
 
@@ -116,3 +116,39 @@ def test_a_measure_without_target_is_reported_without_verdict(tmp_path):
     text = docs.read_text()
     assert "| GET /api/widget/v1/points-preview | 10 req/s | one-row INSERT 20 req/s | 50% | – | – |" in text
     assert "Every target is met." in text
+
+
+def test_the_admin_summary_line_is_the_slowest_page_against_one_second():
+    # given the admin bench's answer with one page over a second
+    result = {
+        "members": 1_000_000,
+        "load_average": 3.0,
+        "pages": {
+            "member list": {"median_ms": 220.0, "max_ms": 291.0},
+            "dashboard": {"median_ms": 900.0, "max_ms": 1_200.0},
+        },
+    }
+    # when it becomes a summary line
+    row = admin_summary_row(result)
+    # then the line names the slowest page and says the target is missed
+    assert row["what"] == "merchant admin pages at 1,000,000 members (slowest: dashboard)"
+    assert (row["result"], row["target"], row["met"]) == ("worst 1,200 ms, median 900 ms", "< 1 s", False)
+
+
+def test_a_job_line_is_met_only_within_the_ratio_and_with_the_same_outcome():
+    # given a job 1.2x its hand-written SQL by wall time, 1.1x by CPU
+    results = {
+        "members": 1_000_000,
+        "job": {"seconds": 12.0, "python_cpu_s": 1.0, "db_cpu_s": 10.0},
+        "sql": {"seconds": 10.0, "python_cpu_s": 0.0, "db_cpu_s": 10.0},
+        "ratio": 1.2,
+        "cpu_ratio": 1.1,
+        "same_outcome": True,
+        "load_average": 2.0,
+    }
+    # when it becomes a summary line
+    row = job_summary_row("job expire_points", "`expire_points`", results, 3.0, "python -m tests.bench.bench_expiry")
+    # then it shows both ratios and is met; a different outcome would not be
+    assert (row["ratio"], row["target"], row["met"]) == ("1.2× (CPU 1.1×)", "≤ 3×", True)
+    assert job_summary_row("k j", "j", {**results, "same_outcome": False}, 3.0, "c")["met"] is False
+    assert cpu_cell(results["job"]) == "1.0 + 10.0 s"

@@ -46,7 +46,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.COUNT_CAP].count()
+        # Without the list's ORDER BY: any 10,000 matching rows count the same, and PostgreSQL may stop a plain
+        # scan at the 10,000th match instead of walking the id index backwards through every non-match.
+        return self.object_list.order_by()[: self.COUNT_CAP].count()
 
 
 class PointsAdjustForm(forms.Form):

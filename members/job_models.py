@@ -80,6 +80,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["id"], name="members_notification_queued", condition=Q(status="queued")),
             models.Index(fields=["member", "-created_at"], name="members_notification_member"),
+            # The reaper finds stale claims (status `sending`) without scanning the table (helper E's request).
+            models.Index(fields=["claimed_at"], name="members_notification_sending", condition=Q(status="sending")),
         ]
 
     def __str__(self):

@@ -32,3 +32,4 @@ class VoucherStatus(models.TextChoices):
 class VoucherSource(models.TextChoices):
     REDEMPTION = "redemption", "Redemption"
     REFERRAL = "referral", "Referral"
+    CHALLENGE = "challenge", "Challenge"

@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("members.portal.urls")),
     path("", include("donations.urls")),
+    path("", include("challenges.urls")),
 ]

@@ -18,7 +18,9 @@ def challenges_active(*, program_id: int) -> list[Challenge]:
     key = _cache_key(program_id)
     challenges = cache.get(key)
     if challenges is None:
-        challenges = list(Challenge.objects.filter(program_id=program_id, active=True))
+        challenges = list(
+            Challenge.objects.filter(program_id=program_id, active=True).select_related("reward", "program")
+        )
         cache.set(key, challenges, CACHE_SECONDS)
     return challenges
 

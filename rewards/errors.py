@@ -11,6 +11,12 @@ class TierRequired(Conflict):
     code = "tier_required"
 
 
+class SegmentRequired(Conflict):
+    """The reward is limited to a segment the member is not in."""
+
+    code = "segment_required"
+
+
 class LimitReached(Conflict):
     code = "limit_reached"
 

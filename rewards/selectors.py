@@ -1,6 +1,7 @@
 """Reads of the catalog, redemptions and vouchers, always scoped to one program."""
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
@@ -9,6 +10,7 @@ from django.utils import timezone
 from loyalty.errors import NotFound
 from loyalty.models import Program
 from members.models import Member
+from members.segments import segments_containing
 from rewards.codes import voucher_code_normalize
 from rewards.models import Reward, Voucher
 
@@ -17,10 +19,21 @@ def reward_list(*, program: Program, at: datetime | None = None) -> QuerySet[Rew
     """The rewards a member can redeem now (active, inside their window), in catalog order."""
     at = at or timezone.now()
     return (
-        Reward.objects.select_related("min_tier")
+        Reward.objects.select_related("min_tier", "segment")
         .filter(program=program, active=True)
         .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=at), Q(ends_at__isnull=True) | Q(ends_at__gt=at))
     )
+
+
+def rewards_offered(rewards: Iterable[Reward], *, member: Member | None, at: datetime | None = None) -> list[Reward]:
+    """`rewards` (with their `segment` loaded) without those limited to a segment `member` is not in; a visitor
+    (no member) is offered none of them. One query per distinct segment, none when no reward is segment-limited."""
+    rewards = list(rewards)
+    segments = {reward.segment_id: reward.segment for reward in rewards if reward.segment_id is not None}
+    if not segments:
+        return rewards
+    inside = segments_containing(list(segments.values()), member, at=at) if member is not None else set()
+    return [reward for reward in rewards if reward.segment_id is None or reward.segment_id in inside]
 
 
 def reward_get(*, program: Program, reward_id: int | str) -> Reward:

@@ -36,7 +36,7 @@ from members.portal.presenters import (
 from members.portal.services import member_profile_update
 from members.tier_selectors import member_tier_progress, tier_list
 from referrals.selectors import referral_stats, referral_url
-from rewards.selectors import reward_get, reward_list, voucher_list
+from rewards.selectors import reward_get, reward_list, rewards_offered, voucher_list
 from rewards.services.redemptions import reward_redeem
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def landing(request, program, member):
     context = {
         "earn_rate": earn_rate_words(program) if program.points_per_currency_unit else "",
         "ways_to_earn": [words for words in rules if words],
-        "rewards": list(reward_list(program=program)),
+        "rewards": rewards_offered(reward_list(program=program), member=member),
         "tiers": tier_list(program_id=program.pk),
     }
     return _render(request, "portal/landing.html", program, member, context)
@@ -192,7 +192,9 @@ def rewards(request, program, member):
     now = timezone.now()
     vouchers = list(voucher_list(member=member)[:VOUCHERS_SHOWN])
     context = {
-        "entries": catalog_entries(reward_list(program=program, at=now), member),
+        "entries": catalog_entries(
+            rewards_offered(reward_list(program=program, at=now), member=member, at=now), member
+        ),
         "vouchers": [{"voucher": v, "status": v.status_at(now)} for v in vouchers],
         "balance": points_text(program, member.points_balance),
     }

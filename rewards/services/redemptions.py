@@ -20,6 +20,7 @@ from django.utils import timezone
 from loyalty.errors import IdempotencyConflict, InsufficientPoints, ValidationFailed
 from members.choices import TransactionKind, TransactionSource
 from members.models import Member
+from members.segments import segment_contains
 from members.services.ledger import member_lock, points_post
 from members.webhooks.events import reward_redeemed_announce
 from rewards.choices import FULFILLED_TYPES, FulfilmentStatus, RedemptionStatus, VoucherStatus
@@ -33,6 +34,7 @@ from rewards.errors import (
     OutOfStock,
     RewardExpired,
     RewardInactive,
+    SegmentRequired,
     TierRequired,
     VariableReward,
     VoucherCancelled,
@@ -138,9 +140,10 @@ def _redeem(
                 if first:
                     return first, False
             # Re-read the reward inside the transaction: the merchant may have just switched it off.
-            reward = Reward.objects.select_related("min_tier").get(pk=reward.pk)
+            reward = Reward.objects.select_related("min_tier", "segment").get(pk=reward.pk)
             _check_window(reward=reward, at=at)
             _check_tier(member=locked, reward=reward)
+            _check_segment(member=locked, reward=reward, at=at)
             _check_limit(member=locked, reward=reward)
             if points > locked.points_balance:
                 raise InsufficientPoints(balance=locked.points_balance, requested=points)
@@ -225,6 +228,14 @@ def _check_tier(*, member: Member, reward: Reward) -> None:
         raise TierRequired(
             f"This reward needs the {reward.min_tier.name} tier or higher.",
             fields={"min_tier": reward.min_tier.key},
+        )
+
+
+def _check_segment(*, member: Member, reward: Reward, at: datetime) -> None:
+    # One query, only for a segment-limited reward.
+    if reward.segment_id is not None and not segment_contains(reward.segment, member, at=at):
+        raise SegmentRequired(
+            f"This reward is for members of {reward.segment.name} only.", fields={"segment": reward.segment.key}
         )
 
 

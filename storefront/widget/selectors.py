@@ -1,6 +1,7 @@
 """Reads behind the widget: the program as shoppers see it and one member's overview. Each is a fixed
 number of queries, whatever the size of the catalog or the ledger."""
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +17,7 @@ from members.selectors import transaction_list
 from members.tier_selectors import member_tier_progress, tier_list, tier_period_end
 from rewards.choices import VoucherStatus
 from rewards.models import Reward, Voucher
-from rewards.selectors import reward_list, voucher_list
+from rewards.selectors import reward_list, rewards_offered, voucher_list
 from storefront.models import CatalogVersion
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
@@ -40,7 +41,8 @@ def earning_rules_live(*, program: Program, at: datetime) -> list:
 
 
 def program_rewards(*, program: Program, at: datetime) -> list[Reward]:
-    return list(reward_list(program=program, at=at))
+    """The public catalog (no shopper): rewards limited to a segment are offered to its members only."""
+    return rewards_offered(reward_list(program=program, at=at), member=None)
 
 
 def program_tiers(*, program: Program) -> list:
@@ -80,7 +82,11 @@ def member_active_vouchers(*, member: Member, at: datetime) -> list:
 
 def rewards_live_and_next_start(*, program: Program, at: datetime) -> tuple[list[Reward], datetime | None]:
     """The rewards live at `at`, in catalog order (as `reward_list`), and when the next one opens, in one query."""
-    rows = list(Reward.objects.select_related("min_tier").filter(program=program, active=True).exclude(ends_at__lte=at))
+    rows = list(
+        Reward.objects.select_related("min_tier", "segment")
+        .filter(program=program, active=True)
+        .exclude(ends_at__lte=at)
+    )
     opening = [r.starts_at for r in rows if r.starts_at and r.starts_at > at]
     return [r for r in rows if r.is_live(at)], min(opening, default=None)
 
@@ -90,6 +96,7 @@ def member_overview(*, member: Member, at: datetime | None = None) -> dict:
     the tier progress's (storefront/widget/serializers.py): the aggregate over the ledger is read once."""
     at = at or timezone.now()
     rewards, next_reward_start = rewards_live_and_next_start(program=member.program, at=at)
+    rewards = rewards_offered(rewards, member=member, at=at)
     return {
         "tier_progress": member_tier_progress(member=member, at=at),
         "transactions": member_recent_transactions(member=member),
@@ -109,6 +116,7 @@ class MeVersion:
     token: tuple
 
 
+@functools.cache
 def _me_version_sql() -> str:
     member, voucher = Member._meta.db_table, Voucher._meta.db_table
     reward, catalog = Reward._meta.db_table, CatalogVersion._meta.db_table
@@ -137,7 +145,7 @@ def member_me_version(*, program: Program, customer_id: str) -> MeVersion | None
         row = cursor.fetchone()
     if row is None:
         return None
-    return MeVersion(member_id=row[0], token=tuple(str(value) for value in row[1:]))
+    return MeVersion(member_id=row[0], token=row[1:])
 
 
 def member_for_me(*, member_id: int) -> Member:

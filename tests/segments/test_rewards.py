@@ -57,7 +57,7 @@ def test_no_segment_limited_reward_costs_no_query(db, django_assert_num_queries)
 
 
 def test_a_member_outside_the_segment_cannot_redeem_and_nothing_is_written(catalog):
-    program, _everyone, pro_only, _pro, free = catalog
+    _program, _everyone, pro_only, _pro, free = catalog
     ledger_rows = Transaction.objects.count()
 
     with pytest.raises(SegmentRequired):

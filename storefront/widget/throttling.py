@@ -34,13 +34,12 @@ class _WidgetThrottle(BaseThrottle):
         start = int(now // window) * window
         self.wait_seconds = start + window - now
         key = f"{bucket}:{start}"
-        if cache.add(key, 1, window + 1):
-            return allowed >= 1
         try:
             return cache.incr(key) <= allowed
-        except ValueError:  # the window's entry expired between add and incr
-            cache.add(key, 1, window + 1)
-            return allowed >= 1
+        except ValueError:  # the window's first call (or its entry was evicted)
+            if cache.add(key, 1, window + 1):
+                return allowed >= 1
+            return cache.incr(key) <= allowed  # another process added it first
 
     def wait(self) -> float:
         return self.wait_seconds

@@ -7,6 +7,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -45,12 +46,20 @@ UNAUTHORIZED = {
 }
 
 
+class JsonOnly(DefaultContentNegotiation):
+    """The widget answers JSON whatever the browser's Accept header says: no negotiation to run on every call."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class WidgetApi(APIView):
     """Base of the widget endpoints: the IP bucket first (so digest guessing is throttled too), then the
     shopper, then the shopper's own bucket."""
 
     authentication_classes = []
     permission_classes = []
+    content_negotiation_class = JsonOnly
     throttle_classes = [WidgetShopperThrottle]
     customer_required = False
 

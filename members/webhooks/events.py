@@ -28,21 +28,40 @@ REASONS = {TransactionSource.RULE: "bonus"}
 
 def points_posted_announce(*, member: Member, row: Transaction) -> None:
     """`points.earned` for a credit, `points.spent` for a redemption or donation, written by `points_post`."""
+    points_rows_announce([row])
+
+
+def points_rows_announce(rows: list[Transaction]) -> None:
+    """`points_posted_announce` for many ledger rows of one transaction (a batch of orders): one INSERT of
+    deliveries per program and event. Each row's `member` is the locked member its counters were moved on."""
+    by_event: dict[tuple[int, str], list] = {}
+    for row in rows:
+        event = _points_event(row)
+        if event and webhook_subscribed(program=row.program_id, event=event):
+            by_event.setdefault((row.program_id, event), []).append(row)
+    for (_program_id, event), announced in by_event.items():
+        program, at = announced[0].member.program, announced[0].created_at
+        webhook_events_record(
+            program=program, event=event, events=[(f"{event}:txn:{r.pk}", _points_data(r)) for r in announced], at=at
+        )
+
+
+def _points_event(row: Transaction) -> str | None:
     if row.points > 0 and row.kind in EARNED_KINDS:
-        event = WebhookEvent.POINTS_EARNED
-    elif row.points < 0 and row.kind in SPENT_KINDS:
-        event = WebhookEvent.POINTS_SPENT
-    else:
-        return
-    if not webhook_subscribed(program=member.program_id, event=event):
-        return
+        return WebhookEvent.POINTS_EARNED
+    if row.points < 0 and row.kind in SPENT_KINDS:
+        return WebhookEvent.POINTS_SPENT
+    return None
+
+
+def _points_data(row: Transaction) -> dict:
     data = {
-        "customer_id": member.customer_id,
+        "customer_id": row.member.customer_id,
         "points": abs(row.points),
         "reason": REASONS.get(row.source, row.source),
         "status": row.status,
         "balance": row.balance_after,
-        "pending_points": member.pending_points,
+        "pending_points": row.member.pending_points,
         "description": row.description,
         "transaction_id": row.pk,
     }
@@ -52,7 +71,7 @@ def points_posted_announce(*, member: Member, row: Transaction) -> None:
         data["order_id"] = row.order.order_id
     if row.event_id:
         data["event_id"] = row.event.event_id
-    _announce(member.program, event, f"txn:{row.pk}", data, row.created_at)
+    return data
 
 
 def member_created_announce(*, member: Member) -> None:

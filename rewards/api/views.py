@@ -42,6 +42,7 @@ REFUSALS = (
     "insufficient_points",
     "out_of_stock",
     "tier_required",
+    "segment_required",
     "limit_reached",
     "reward_inactive",
     "reward_expired",

@@ -144,7 +144,9 @@ class WidgetRedemptionCreateApi(WidgetApi):
             201: RedemptionOutputSerializer,
             200: RedemptionOutputSerializer,
             404: error_response(404, "member_not_found", "reward_not_found"),
-            409: error_response(409, "insufficient_points", "out_of_stock", "tier_required", "limit_reached"),
+            409: error_response(
+                409, "insufficient_points", "out_of_stock", "tier_required", "segment_required", "limit_reached"
+            ),
             **write_errors("invalid_idempotency_key"),
             **UNAUTHORIZED,
         },

@@ -35,11 +35,13 @@ _CONFIG_MODELS = [
     "memberships.membershipplan",
     "donations.cause",
     "donations.donationpayout",  # marking donations paid out
+    "challenges.challenge",
+    "challenges.leaderboard",
 ]
 _CREDENTIAL_MODELS = ["loyalty.apikey"]
 _AUDIT_MODELS = ["loyalty.auditentry"]  # read-only for every role
 # Records written by services (members, ledger, redemptions, referrals): view-only, members' profile editable.
-_RECORD_APPS = ["members", "rewards", "referrals", "memberships", "donations"]
+_RECORD_APPS = ["members", "rewards", "referrals", "memberships", "donations", "challenges"]
 _ALL = ("add", "change", "delete", "view")
 
 _ROLE_CUSTOM = {

@@ -11,11 +11,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from donations.demo import donation_demo_create
 from loyalty.models import Program
 from members.models import Member
 from members.services.adjustments import points_adjust
 from members.services.events import event_record
 from members.services.tiers import member_tier_assign
+from memberships.demo import membership_demo_create
 from referrals.services.flows import member_join, order_paid, order_refunded
 from rewards.models import Reward
 from rewards.services.redemptions import reward_redeem
@@ -121,6 +123,9 @@ def demo_history_create(*, program: Program, now: datetime | None = None) -> lis
     free_drip = Reward.objects.filter(program=program, key="free-drip").first()
     if free_drip is not None:
         reward_redeem(member=members["cust-1001"], reward=free_drip, idempotency_key="demo-redemption-1")
+    # Sara pays for the club; Emma gave some points to the coffee farmers.
+    membership_demo_create(program=program, member=members["cust-1003"], now=now)
+    donation_demo_create(program=program, member=Member.objects.get(pk=members["cust-1001"].pk))
     logger.info("demo history created program=%s members=%d", program.slug, len(members))
     return [Member.objects.get(pk=member.pk) for member in members.values()]
 

@@ -149,6 +149,11 @@ class EarningRule(models.Model):
     def __str__(self):
         return f"{self.key} ({self.get_type_display()})"
 
+    def clean(self):
+        super().clean()
+        if self.segment_id is not None and self.segment.program_id != self.program_id:
+            raise ValidationError({"segment": "Choose a segment of the rule's own program."})
+
     def is_live(self, at) -> bool:
         """Whether the rule applies at `at` (its window is half-open: starts_at ≤ at < ends_at)."""
         if not self.active:

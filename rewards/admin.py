@@ -38,7 +38,7 @@ class RewardAdmin(MerchantScopedAdmin):
         ("What it is worth", {"fields": ["value", "product_id", "points_cost", "variable", "max_points"]}),
         (
             "Who may redeem it, and when",
-            {"fields": ["min_tier", "stock", "limit_per_member", "starts_at", "ends_at"]},
+            {"fields": ["min_tier", "segment", "stock", "limit_per_member", "starts_at", "ends_at"]},
         ),
         ("The code", {"fields": ["min_subtotal", "code_expiry_days"]}),
     ]

@@ -80,6 +80,8 @@ class Reward(models.Model):
             raise ValidationError({"variable": "Only fixed discounts can be variable (points for discount)."})
         if self.code_expiry_days and self.code_expiry_days > MAX_CODE_EXPIRY_DAYS:
             raise ValidationError({"code_expiry_days": f"At most {MAX_CODE_EXPIRY_DAYS} days."})
+        if self.segment_id is not None and self.segment.program_id != self.program_id:
+            raise ValidationError({"segment": "Choose a segment of the reward's own program."})
 
     def is_live(self, at) -> bool:
         """Active and inside its window (half-open: starts_at ≤ at < ends_at)."""

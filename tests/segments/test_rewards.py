@@ -106,3 +106,34 @@ def test_portal_rewards_page_lists_the_reward_to_the_segments_members_only(catal
     assert "Pro gift" in signed_in(Client(), pro).get(f"/p/{program.slug}/rewards/").content.decode()
     page = signed_in(Client(), free).get(f"/p/{program.slug}/rewards/").content.decode()
     assert "Five off" in page and "Pro gift" not in page
+
+
+def test_a_reward_or_rule_cannot_name_another_programs_segment(catalog):
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import EarningRuleFactory
+
+    program, everyone, _pro_only, _pro, _free = catalog
+    elsewhere = Segment.objects.create(program=ProgramFactory(merchant=program.merchant), key="x", name="X")
+    everyone.segment = elsewhere
+    rule = EarningRuleFactory(program=program, key="r")
+    rule.segment = elsewhere
+
+    for row in (everyone, rule):
+        with pytest.raises(ValidationError) as caught:
+            row.clean()
+        assert "segment" in caught.value.message_dict
+
+
+def test_the_reward_admin_offers_the_segment(catalog):
+    from django.urls import reverse
+
+    from loyalty.choices import StaffRole
+    from tests.admin.conftest import client_of, staff_user
+
+    program, _everyone, pro_only, _pro, _free = catalog
+    owner = client_of(staff_user(program.merchant, StaffRole.OWNER, username="reward-owner"))
+
+    page = owner.get(reverse("admin:rewards_reward_change", args=[pro_only.pk])).content.decode()
+
+    assert 'name="segment"' in page and "Pros" in page

@@ -16,6 +16,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from loyalty.models import Program
 from members.choices import TierChangeReason
@@ -79,7 +80,7 @@ def _lapse_chunk(*, as_of: datetime, size: int) -> int:
     leaving = [row for row in due if held.get(row["member_id"]) == row["plan__tier_id"]]
     _restore_hand_set_tiers([row for row in leaving if row["previous_tier_locked"]], at=as_of)
     released = [row["member_id"] for row in leaving if not row["previous_tier_locked"]]
-    Member.objects.filter(pk__in=released).update(tier_locked=False)
+    Member.objects.filter(pk__in=released).update(tier_locked=False, updated_at=timezone.now())
     tiers_settle_members(member_ids=released, at=as_of, reason=TierChangeReason.MEMBERSHIP)
     _notify(due)
     return len(due)
@@ -91,7 +92,9 @@ def _restore_hand_set_tiers(rows: list[dict], *, at: datetime) -> None:
     for row in rows:
         groups[(row["plan__tier_id"], row["previous_tier_id"])].append(row["member_id"])
     for (_plan_tier_id, previous_tier_id), member_ids in groups.items():
-        Member.objects.filter(pk__in=member_ids).update(tier_id=previous_tier_id, tier_achieved_at=at)
+        Member.objects.filter(pk__in=member_ids).update(
+            tier_id=previous_tier_id, tier_achieved_at=at, updated_at=timezone.now()
+        )
     TierChange.objects.bulk_create(
         TierChange(
             member_id=row["member_id"],

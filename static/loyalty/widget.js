@@ -161,6 +161,7 @@
   }
 
   function refresh() {
+    loadChallenges();
     return request("me").then(function (data) { me = data; render(); }, function () { me = null; render(); });
   }
 
@@ -200,6 +201,34 @@
     return el("div", { class: "codebox" }, [el("span", { class: "code", "data-code": code, text: code }), copy]);
   }
 
+  // Challenges panel: running challenges with progress bars (GET me/challenges, texts in the widget's language).
+  var CHALLENGE_STRINGS = {
+    en: { title: "Challenges", done: "Completed", reward: "Reward: {reward}" },
+    ar: { title: "التحديات", done: "مكتمل", reward: "المكافأة: {reward}" },
+    fa: { title: "چالش‌ها", done: "تکمیل شد", reward: "پاداش: {reward}" },
+    fr: { title: "Défis", done: "Terminé", reward: "Récompense : {reward}" }
+  };
+  var challenges = null;
+
+  function loadChallenges() {
+    return request("me/challenges?lang=" + encodeURIComponent(lang)).then(function (data) {
+      challenges = data.challenges; render();
+    }, function () { challenges = null; });
+  }
+
+  function challengesView() {
+    var words = CHALLENGE_STRINGS[lang] || CHALLENGE_STRINGS.en;
+    return el("section", { "data-challenges": "" }, [el("h3", { text: words.title })].concat(challenges.map(function (c) {
+      var pct = Math.round(c.fraction * 100);
+      return el("div", { "data-challenge": c.key }, [
+        el("strong", { text: c.name + (c.completed ? " ✓ " + words.done : "") }),
+        el("div", { class: "bar", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": c.target, "aria-valuenow": c.value,
+          "aria-valuetext": c.progress_text, "aria-label": c.name }, [el("i", { style: "width:" + pct + "%" })]),
+        el("div", { class: "muted", text: c.progress_text + " · " + fmt(words.reward, { reward: c.reward_text }) })
+      ]);
+    })));
+  }
+
   function memberView() {
     var m = me.member, progress = me.tier_progress, parts = [];
     var balance = el("section", {}, [
@@ -219,6 +248,7 @@
           : t.top })
       ]));
     }
+    if (challenges && challenges.length) parts.push(challengesView());
     if (lastCode) {
       parts.push(el("section", { role: "status", "aria-live": "polite" }, lastCode.error
         ? [el("p", { class: "err", text: lastCode.error })]

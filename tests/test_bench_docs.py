@@ -3,7 +3,7 @@
 import json
 
 from tests.bench.common import cpu_cell, job_summary_row, section_replace, summary_row, summary_write
-from tests.bench.run import admin_summary_row, statements_summary
+from tests.bench.run import SCENARIOS, Measurement, admin_summary_row, other_endpoints, statements_summary
 
 DOCUMENT = """# Benchmarks
 
@@ -152,3 +152,22 @@ def test_a_job_line_is_met_only_within_the_ratio_and_with_the_same_outcome():
     assert (row["ratio"], row["target"], row["met"]) == ("1.2× (CPU 1.1×)", "≤ 3×", True)
     assert job_summary_row("k j", "j", {**results, "same_outcome": False}, 3.0, "c")["met"] is False
     assert cpu_cell(results["job"]) == "1.0 + 10.0 s"
+
+
+def test_the_other_endpoints_are_described_by_ratio_cpu_and_statements():
+    # given a run's measurements and the statements of one call of each endpoint
+    measured = {
+        scenario.name: Measurement(scenario.name, 1_000, 10.0, 0, 0, 5.0, 9.0, cpu_ms=2.0, db_cpu_ms=0.5)
+        for scenario in SCENARIOS
+    }
+    measured["GET /api/widget/v1/points-preview"] = Measurement("p", 250, 10.0, 0, 0, 5.0, 9.0, 8.0, 1.0)
+    queries = {"points_preview": {"queries": 4}, "widget_me_again": {"queries": 2}}
+    # when they are described
+    text = other_endpoints(measured, queries)
+    # then each endpoint has its line, with what is missing shown as "?"
+    assert (
+        "- `GET /api/widget/v1/points-preview`: 25% of the bare JSON endpoint by req/s; 8.0 ms of server CPU per "
+        "request (4.0× the baseline's), 1.0 ms of it in PostgreSQL; 4 SQL statements per call" in text
+    )
+    assert "? SQL statements per call (signature, receipt row, task queued)" in text
+    assert "2 SQL statements (the cached answer" in text

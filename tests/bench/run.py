@@ -510,7 +510,7 @@ def other_endpoints(by_name: dict[str, Measurement], queries: dict) -> str:
         )
     again = queries.get("widget_me_again", {}).get("queries", "?")
     lines.append(
-        f"- `me` asked again by the same shopper with nothing changed: {again} SQL statements (the cached answer; "
+        f"- `me` asked again by the same shopper with nothing changed: {again} SQL statement(s) (the cached answer; "
         "the `## Widget` section measures `me` that way, as a shopper browsing pages sees it)."
     )
     return "\n".join(lines)

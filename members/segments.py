@@ -11,6 +11,7 @@ Time conditions are judged at `at` (default now): orders after `at` are ignored,
 """
 
 import operator as op
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -67,6 +68,17 @@ def segment_contains(segment: Segment, member: Member, *, at: datetime | None = 
 def segments_containing(segments: list[Segment], member: Member, *, at: datetime | None = None) -> set[int]:
     """The ids of those `segments` `member` belongs to: one query per segment (no query for no segment)."""
     return {s.pk for s in segments if segment_contains(s, member, at=at)}
+
+
+def segment_limited_filter(items: Iterable, member: Member | None, *, at: datetime | None = None) -> list:
+    """`items` (earning rules or rewards, their `segment` loaded) without those limited to a segment `member` is
+    not in; with no member, without every limited one. No query when none is limited, one per distinct segment."""
+    items = list(items)
+    segments = {item.segment_id: item.segment for item in items if item.segment_id is not None}
+    if not segments:
+        return items
+    inside = segments_containing(list(segments.values()), member, at=at) if member is not None else set()
+    return [item for item in items if item.segment_id is None or item.segment_id in inside]
 
 
 def segment_q(segment: Segment, *, at: datetime, member_id: int | None = None) -> Q:

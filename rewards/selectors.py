@@ -10,7 +10,7 @@ from django.utils import timezone
 from loyalty.errors import NotFound
 from loyalty.models import Program
 from members.models import Member
-from members.segments import segments_containing
+from members.segments import segment_limited_filter
 from rewards.codes import voucher_code_normalize
 from rewards.models import Reward, Voucher
 
@@ -28,12 +28,7 @@ def reward_list(*, program: Program, at: datetime | None = None) -> QuerySet[Rew
 def rewards_offered(rewards: Iterable[Reward], *, member: Member | None, at: datetime | None = None) -> list[Reward]:
     """`rewards` (with their `segment` loaded) without those limited to a segment `member` is not in; a visitor
     (no member) is offered none of them. One query per distinct segment, none when no reward is segment-limited."""
-    rewards = list(rewards)
-    segments = {reward.segment_id: reward.segment for reward in rewards if reward.segment_id is not None}
-    if not segments:
-        return rewards
-    inside = segments_containing(list(segments.values()), member, at=at) if member is not None else set()
-    return [reward for reward in rewards if reward.segment_id is None or reward.segment_id in inside]
+    return segment_limited_filter(rewards, member, at=at)
 
 
 def reward_get(*, program: Program, reward_id: int | str) -> Reward:

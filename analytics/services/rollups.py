@@ -235,9 +235,31 @@ def _reward_days(program, tz, since) -> tuple[str, list]:
 
 
 def _ledger_steps(program, tz, month_since, since_month) -> tuple[str, list]:
-    """One step per member and month with any ledger row, from the member's previous such month. Only members
-    with a row since `month_since` have steps to recompute, but their earlier months are read for the step."""
+    """One step per member and month with any ledger row, from the member's previous such month."""
+    if since_month == date.min:
+        return _ledger_steps_all(program, tz)
+    return _ledger_steps_since(program, tz, month_since, since_month)
+
+
+def _ledger_steps_all(program, tz) -> tuple[str, list]:
     day, p = _local_day("created_at", tz)
+    sql = f"""
+        INSERT INTO analytics_membermonthstep (program_id, source, month, prev_month, prev2_month, n)
+        SELECT %s, %s, month, prev_month, NULL, COUNT(*)
+        FROM (
+            SELECT month, LAG(month) OVER (PARTITION BY member_id ORDER BY month) AS prev_month
+            FROM (SELECT DISTINCT member_id, {_month(day)} AS month FROM members_transaction WHERE program_id = %s)
+                 active_months
+        ) steps
+        GROUP BY month, prev_month"""
+    return sql, [program.pk, Source.LEDGER.value, *p, program.pk]
+
+
+def _ledger_steps_since(program, tz, month_since, since_month) -> tuple[str, list]:
+    """The steps into `since_month` and later: the members' months with rows since then, chained after their last
+    earlier row (one probe of the `member, created_at` index per member, not their whole history)."""
+    day, p = _local_day("created_at", tz)
+    earlier_day, q = _local_day("last_at", tz)
     sql = f"""
         INSERT INTO analytics_membermonthstep (program_id, source, month, prev_month, prev2_month, n)
         SELECT %s, %s, month, prev_month, NULL, COUNT(*)
@@ -245,15 +267,26 @@ def _ledger_steps(program, tz, month_since, since_month) -> tuple[str, list]:
             SELECT month, LAG(month) OVER (PARTITION BY member_id ORDER BY month) AS prev_month
             FROM (
                 SELECT DISTINCT member_id, {_month(day)} AS month
-                FROM members_transaction
-                WHERE program_id = %s AND member_id IN (
-                    SELECT member_id FROM members_transaction WHERE program_id = %s AND created_at >= %s
-                )
-            ) active_months
+                FROM members_transaction WHERE program_id = %s AND created_at >= %s
+                UNION ALL
+                SELECT member_id, {_month(earlier_day)}
+                FROM (
+                    SELECT member_id, (
+                        SELECT MAX(t.created_at) FROM members_transaction t
+                        WHERE t.member_id = recent.member_id AND t.created_at < %s
+                    ) AS last_at
+                    FROM (
+                        SELECT DISTINCT member_id FROM members_transaction WHERE program_id = %s AND created_at >= %s
+                    ) recent
+                ) earlier
+                WHERE last_at IS NOT NULL
+            ) chain
         ) steps
         WHERE month >= %s
         GROUP BY month, prev_month"""
-    return sql, [program.pk, Source.LEDGER.value, *p, program.pk, program.pk, month_since, _day_param(since_month)]
+    params = [program.pk, Source.LEDGER.value, *p, program.pk, month_since, *q, month_since, program.pk, month_since,
+              _day_param(since_month)]  # fmt: skip
+    return sql, params
 
 
 def _order_steps(program, tz, month_since, since_month) -> tuple[str, list]:

@@ -138,6 +138,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two choice sets on fields named `type` (reward types, membership event types): name them, not a hash.
+    "ENUM_NAME_OVERRIDES": {
+        "TypeEnum": "loyalty.choices.RewardType",
+        "MembershipEventTypeEnum": "memberships.choices.MembershipEventType",
+    },
 }
 
 CORS_URLS_REGEX = r"^/api/widget/.*$"

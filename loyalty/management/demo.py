@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from challenges.demo import challenge_demo_create, leaderboard_demo_opt_in
 from donations.demo import donation_demo_create
 from loyalty.models import Program
 from members.models import Member
@@ -106,6 +107,7 @@ def demo_history_create(*, program: Program, now: datetime | None = None) -> lis
     """Create the demo members with their history. Call inside the transaction that created the program."""
     now = now or timezone.now()
     members: dict[str, Member] = {}
+    challenge_demo_create(program=program, now=now)
     for demo in DEMO_MEMBERS:
         members[demo.customer_id] = _member_play(program=program, demo=demo, members=members, now=now)
     # Liam returned part of his first, big order; Omar got a goodwill credit and an invitation to the
@@ -126,6 +128,7 @@ def demo_history_create(*, program: Program, now: datetime | None = None) -> lis
     # Sara pays for the club; Emma gave some points to the coffee farmers.
     membership_demo_create(program=program, member=members["cust-1003"], now=now)
     donation_demo_create(program=program, member=Member.objects.get(pk=members["cust-1001"].pk))
+    leaderboard_demo_opt_in(program=program, customer_ids=["cust-1001", "cust-1002", "cust-1004"])
     logger.info("demo history created program=%s members=%d", program.slug, len(members))
     return [Member.objects.get(pk=member.pk) for member in members.values()]
 

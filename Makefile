@@ -42,6 +42,8 @@ format: $(STAMP)
 wrk:
 	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 
+# The benchmark suite (docs/benchmarks.md): API endpoints beside bare baselines, then the batch jobs and admin
+# pages at 1,000,000 members (an hour or more on 2 cores); bench-quick is the endpoints' smoke run (< 2 min).
 bench: $(STAMP) wrk
 	$(BIN)/python -m tests.bench.run
 

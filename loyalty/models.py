@@ -133,10 +133,10 @@ class EarningRule(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
-    # Limited to the members of a segment (None: everyone). PROTECT: deleting the segment must not silently
-    # open the rule to every member.
+    # Limited to the members of a segment (None: everyone). RESTRICT: deleting the segment must not silently
+    # open the rule to every member (deleting the whole program still deletes both).
     segment = models.ForeignKey(
-        "Segment", on_delete=models.PROTECT, null=True, blank=True, related_name="earning_rules"
+        "Segment", on_delete=models.RESTRICT, null=True, blank=True, related_name="earning_rules"
     )
 
     class Meta:

@@ -29,7 +29,7 @@ class Reward(models.Model):
     points_cost = models.PositiveIntegerField()
     min_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     segment = models.ForeignKey(
-        Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="rewards",
+        Segment, on_delete=models.RESTRICT, null=True, blank=True, related_name="rewards",
         help_text="Offered to and redeemable by this segment's members only.",
     )  # fmt: skip
     stock = models.PositiveIntegerField(null=True, blank=True)

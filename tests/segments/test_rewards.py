@@ -137,3 +137,15 @@ def test_the_reward_admin_offers_the_segment(catalog):
     page = owner.get(reverse("admin:rewards_reward_change", args=[pro_only.pk])).content.decode()
 
     assert 'name="segment"' in page and "Pros" in page
+
+
+def test_a_used_segment_cannot_be_deleted_but_its_program_can(catalog):
+    from django.db.models import RestrictedError
+
+    program, _everyone, pro_only, _pro, _free = catalog
+
+    with pytest.raises(RestrictedError):
+        pro_only.segment.delete()  # RESTRICT: the reward still names it
+    program.delete()
+
+    assert not Segment.objects.exists()

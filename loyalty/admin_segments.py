@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from loyalty.admin_base import MerchantScopedAdmin, _csv_value, _Echo, queryset_in_pk_chunks, scope_queryset
 from loyalty.models import Program, Segment, Tier
 from loyalty.segment_conditions import ConditionError, conditions_validate, operator_help
-from members.segments import segment_members
+from members.segments import segment_count, segment_members
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class SegmentAdmin(MerchantScopedAdmin):
             return JsonResponse({"errors": exc.problems}, status=400)
         match = request.POST.get("match") if request.POST.get("match") in ("all", "any") else "all"
         draft = Segment(program=program, match=match, conditions=conditions)
-        return JsonResponse({"count": segment_members(draft).count()})
+        return JsonResponse({"count": segment_count(draft)})
 
     def export_view(self, request, segment_id):
         """The segment's members as CSV, streamed in primary-key chunks (bounded memory at any size)."""

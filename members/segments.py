@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual, Range
 from django.utils import timezone
@@ -55,6 +56,19 @@ REFERRAL_SUCCESS = "converted"
 def segment_members(segment: Segment, *, at: datetime | None = None) -> QuerySet[Member]:
     """The members of `segment`'s program who match its conditions at `at` (default now), as one queryset."""
     return Member.objects.filter(program_id=segment.program_id).filter(segment_q(segment, at=at or timezone.now()))
+
+
+def segment_count(segment: Segment, *, at: datetime | None = None) -> int:
+    """How many members `segment` holds: one COUNT. On PostgreSQL it runs with nested loops off (SET LOCAL, in its
+    own transaction): counting a segment reads all of a program's members, where hash joins are right, but the
+    planner's guesses for JSON and sum filters (0.5 %, 33 %) make it pick a nested loop of one index probe per
+    member: 6.4 s instead of 1.6 s at 1,000,000 members (docs/benchmarks.md, ## Segments)."""
+    members = segment_members(segment, at=at)
+    if connection.vendor != "postgresql":
+        return members.count()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        return members.count()
 
 
 def segment_contains(segment: Segment, member: Member, *, at: datetime | None = None) -> bool:

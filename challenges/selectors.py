@@ -150,11 +150,20 @@ def leaderboard_cache_clear(*, program_id: int) -> None:
 
 
 def leaderboard_rank(
-    *, board: Leaderboard, member: Member, tz_name: str, at: datetime | None = None
+    *,
+    board: Leaderboard,
+    member: Member,
+    tz_name: str,
+    at: datetime | None = None,
+    top: list[LeaderboardEntry] | None = None,
 ) -> LeaderboardEntry | None:
-    """The member's own rank and points (shown only to them), or None when they opted out or earned nothing yet."""
+    """The member's own rank and points (shown only to them), or None when they opted out or earned nothing yet.
+    Read from `top` (the cached list) when the member is on it; else one ranking query over the period."""
     if not member.leaderboard_opt_in:
         return None
+    mine = next((entry for entry in top or [] if entry.member_id == member.pk), None)
+    if mine is not None:
+        return mine
     # Filtering on a window expression keeps the filter outside the ranking (a plain `member_id=` would rank
     # the member's rows alone): the member's id, as a window value, is matched after every member is ranked.
     ranked = _ranked(board=board, at=at or timezone.now(), tz_name=tz_name).annotate(

@@ -25,10 +25,11 @@ def leaderboard(request, program, member):
     board = leaderboard_get(program_id=program.pk)
     if board is None:
         raise Http404("This program has no leaderboard.")
+    entries = leaderboard_top(board=board, tz_name=program.timezone)
     context = {
         "board": board,
-        "entries": leaderboard_top(board=board, tz_name=program.timezone),
-        "mine": leaderboard_rank(board=board, member=member, tz_name=program.timezone),
+        "entries": entries,
+        "mine": leaderboard_rank(board=board, member=member, tz_name=program.timezone, top=entries),
     }
     return _render(request, "portal/leaderboard.html", program, member, context)
 

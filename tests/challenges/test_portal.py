@@ -204,14 +204,18 @@ def test_leaderboard_never_shows_another_programs_members(client, shop):
     assert "Outsider" not in client.get(_url("leaderboard", shop)).content.decode()
 
 
-def test_leaderboard_page_query_count(client, shop, django_assert_num_queries):
-    LeaderboardFactory(program=shop)
+@pytest.mark.parametrize(("size", "queries"), [(10, 3), (2, 4)])
+def test_leaderboard_page_query_count(client, shop, size, queries, django_assert_num_queries):
+    # given a viewer with the fewest points, on the board (size 10) or off it (size 2)
+    LeaderboardFactory(program=shop, size=size)
     viewer = _earner(shop, "Lena", "Zed", 10)
     for n in range(5):
-        _earner(shop, f"M{n}", "X", 10 * n + 10)
+        _earner(shop, f"M{n}", "X", 10 * n + 20)
     signed_in(client, viewer)
     client.get(_url("leaderboard", shop))  # the top list is cached from here on
-    # session, member + program + tier, the leaderboard config, the viewer's rank
-    with django_assert_num_queries(4):
+    # session, member + program + tier, the leaderboard config; the viewer's rank: from the cached list when
+    # they are on it, else one ranking query
+    with django_assert_num_queries(queries):
         response = client.get(_url("leaderboard", shop))
     assert response.status_code == 200
+    assert "You are number 6" in response.content.decode()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from members.segments import segment_contains, segment_members
+from members.segments import segment_contains, segment_count, segment_members
 from tests.segments.conftest import AT
 
 CASES = [
@@ -64,7 +64,7 @@ def test_each_condition_counts_the_hand_computed_members(data, condition, expect
 
     # then
     assert data.names(members) == expected
-    assert members.count() == len(expected)
+    assert members.count() == segment_count(segment, at=AT) == len(expected)
     inside = {name for name, m in data.members.items() if segment_contains(segment, m, at=AT)}
     assert inside == expected
 

@@ -1,11 +1,15 @@
 """`POST /api/v1/orders/batch`: up to 1,000 paid orders in one call, for imports and high-volume shops.
 
-Every item goes through the same orchestrator as `POST /api/v1/orders` (`order_paid`), in its own
-transaction, so each is idempotent by `order_id` exactly like a single call and one bad item never sinks the
-others. What a batch saves is the per-call overhead: one authentication, one envelope, the program's earning
-rules read once, and a small per-item result instead of the member's full profile."""
+Every item answers what `POST /api/v1/orders` would have answered for it, idempotent by `order_id`, and one bad
+item never sinks the others. The orders of existing members are recorded set-based
+(`members.services.order_batch`: a fixed number of statements for the whole batch, members locked in primary-key
+order), then each item's follow-ups run as after a single call (`order_paid_followups`: storefront signals,
+referrals, challenges). Items that must go one by one — a new customer's orders (the member is created with its
+sign-up points), repeats of an order id within the batch, the orders of a member who could move up a tier midway
+— go through the single-order orchestrator (`order_paid`), each in its own transaction, in the order sent."""
 
 import logging
+from collections import Counter
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -18,8 +22,10 @@ from loyalty.api.errors import error_body
 from loyalty.api.schema import write_errors
 from loyalty.errors import ApplicationError
 from members.api.views import OrderRecordApi
-from referrals.services.flows import order_paid
-from referrals.services.signals import signals_pop
+from members.services.order_batch import OrderInput, orders_record_many
+from members.services.orders import OrderResult
+from referrals.services.flows import order_paid, order_paid_followups
+from referrals.services.signals import Signals, signals_pop
 
 logger = logging.getLogger(__name__)
 
@@ -108,8 +114,7 @@ class OrderBatchRecordApi(APIView):
         envelope = self.InputSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         program = request.program
-        rules = list(program.earning_rules.all())
-        results = [_item_record(program=program, rules=rules, item=item) for item in envelope.validated_data["orders"]]
+        results = _items_record(program=program, items=envelope.validated_data["orders"])
         counts = {
             outcome: sum(1 for r in results if r["status"] == outcome) for outcome in ("created", "replayed", "error")
         }
@@ -130,27 +135,73 @@ class OrderBatchRecordApi(APIView):
         return Response(self.OutputSerializer(answer).data)
 
 
-def _item_record(*, program, rules, item) -> dict:
-    """One order, as `POST /orders` would record it: validated by the same serializer, recorded by the same
-    orchestrator, in its own transaction (the order, its points and its referral steps commit together)."""
-    order_id = item.get("order_id") if isinstance(item, dict) and isinstance(item.get("order_id"), str) else None
+def _items_record(*, program, items: list) -> list[dict]:
+    """One result per item, in order (see the module)."""
+    results: list[dict | None] = [None] * len(items)
+    parsed: dict[int, tuple[dict, Signals]] = {}
+    validator = ItemInput()  # one serializer for every item: its fields are built once
+    for index, item in enumerate(items):
+        try:
+            data = dict(validator.run_validation(item))
+        except serializers.ValidationError:
+            fields = _errors_of(item)
+            results[index] = _item_error(
+                _order_id_of(item), error_body("invalid_input", first_message(fields), fields)["error"]
+            )
+            continue
+        parsed[index] = (data, signals_pop(data))
+    seen = Counter(data["order_id"] for data, _signals in parsed.values())
+    together = [index for index, (data, _signals) in parsed.items() if seen[data["order_id"]] == 1]
+    outcomes = orders_record_many(program=program, orders=[OrderInput(**parsed[index][0]) for index in together])
+    one_by_one = sorted(set(parsed) - set(together))
+    for index, outcome in zip(together, outcomes, strict=True):
+        data, signals = parsed[index]
+        if outcome is None:
+            one_by_one.append(index)
+        elif isinstance(outcome, ApplicationError):
+            results[index] = _item_error(
+                data["order_id"], error_body(outcome.code, outcome.message, outcome.fields)["error"]
+            )
+        else:
+            order_paid_followups(
+                program=program, result=outcome, signals=signals, referral_code=data.get("referral_code", "")
+            )
+            results[index] = _item_result(outcome)
+    for index in sorted(one_by_one):
+        data, signals = parsed[index]
+        results[index] = _item_record(program=program, data=data, signals=signals)
+    return results
+
+
+def _errors_of(item) -> dict:
+    """The errors exactly as a single call reports them (a fresh serializer's `errors`; rare, so not reused)."""
     serializer = ItemInput(data=item)
-    if not serializer.is_valid():
-        fields = serializer.errors
-        return _item_error(order_id, error_body("invalid_input", first_message(fields), fields)["error"])
-    data = dict(serializer.validated_data)
-    signals = signals_pop(data)
+    serializer.is_valid()
+    return serializer.errors
+
+
+def _order_id_of(item) -> str | None:
+    return item.get("order_id") if isinstance(item, dict) and isinstance(item.get("order_id"), str) else None
+
+
+def _item_record(*, program, data: dict, signals: Signals) -> dict:
+    """One order, as `POST /orders` would record it, in its own transaction (the order, its points and its
+    referral steps commit together)."""
     try:
         with transaction.atomic():
-            result = order_paid(program=program, signals=signals, rules=rules, **data)
+            result = order_paid(program=program, signals=signals, **data)
     except ApplicationError as exc:
         return _item_error(data["order_id"], error_body(exc.code, exc.message, exc.fields)["error"])
+    return _item_result(result)
+
+
+def _item_result(result: OrderResult) -> dict:
     order = result.order
     return {
         "order_id": order.order_id,
         "status": "created" if result.created else "replayed",
         "points_awarded": order.points_awarded,
-        "points_status": order.points_status,
+        "points_status": str(order.points_status),
     }
 
 

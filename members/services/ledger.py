@@ -106,6 +106,73 @@ def points_post(
     return row
 
 
+@dataclass
+class Credit:
+    """One credit of `credits_post`: what `points_post` takes for a credit, `member` locked by the caller."""
+
+    member: Member
+    points: int
+    kind: str
+    source: str
+    idempotency_key: str
+    description: str = ""
+    pending_until: datetime | None = None
+    order: object = None
+
+
+def credits_post(credits: list[Credit], *, member_fields: tuple[str, ...] = (), at: datetime | None = None) -> None:
+    """`points_post` for many credits at once (a batch of orders): the ledger rows in one INSERT and each member's
+    counters (and `member_fields`) in one UPDATE for all the members. Every member must be locked by the caller in
+    this transaction, and each credit checked with `points_check_within_limit` against the member as the earlier
+    credits leave it. A member's credits apply in the order given, so `balance_after` runs as one by one would.
+    A duplicate `idempotency_key` raises IntegrityError and writes nothing (the caller's transaction rolls back)."""
+    at = at or timezone.now()
+    rows = []
+    for credit in credits:
+        assert credit.points > 0
+        member = credit.member
+        row = Transaction(
+            program_id=member.program_id,
+            member=member,
+            kind=credit.kind,
+            points=credit.points,
+            status=TransactionStatus.PENDING if credit.pending_until else TransactionStatus.ACTIVE,
+            source=credit.source,
+            description=credit.description[:255],
+            idempotency_key=credit.idempotency_key,
+            order=credit.order,
+            created_at=at,
+            activates_at=credit.pending_until,
+        )
+        if credit.pending_until:
+            member.pending_points += credit.points
+        else:
+            member.points_balance += credit.points
+            if credit.kind in EARNING_KINDS:
+                member.lifetime_points += credit.points
+            member.last_activity_at = at
+            _lot_open(program=member.program, row=row, at=at)
+        row.balance_after = member.points_balance
+        rows.append(row)
+    Transaction.objects.bulk_create(rows)
+    members = list({credit.member.pk: credit.member for credit in credits}.values())
+    members_save(
+        members, "points_balance", "pending_points", "lifetime_points", "last_activity_at", *member_fields, at=at
+    )
+    for row in rows:
+        points_posted_announce(member=row.member, row=row)
+
+
+def members_save(members: list[Member], *fields: str, at: datetime | None = None) -> None:
+    """`member_save` for many locked members: one UPDATE (a CASE per column) for all of them."""
+    if not members:
+        return
+    at = at or timezone.now()
+    for member in members:
+        member.updated_at = at
+    Member.objects.bulk_update(members, [*dict.fromkeys((*fields, "updated_at"))], batch_size=1000)
+
+
 def member_save(member: Member, *fields: str, at: datetime | None = None) -> None:
     """Write `fields` of the locked `member` (and `updated_at`) in one UPDATE."""
     member.updated_at = at or timezone.now()
@@ -131,8 +198,7 @@ def _track_lots(*, member: Member, row: Transaction, at: datetime) -> None:
     if program.expiry_policy != ExpiryPolicy.FIXED or not program.expiry_days:
         return
     if row.points > 0:
-        row.expires_at = at + timedelta(days=program.expiry_days)
-        row.remaining = row.points
+        _lot_open(program=program, row=row, at=at)
         return
     to_spend = -row.points
     lots = Transaction.objects.filter(member=member, remaining__gt=0).order_by("expires_at", "id")
@@ -142,6 +208,13 @@ def _track_lots(*, member: Member, row: Transaction, at: datetime) -> None:
         to_spend -= spent
         if to_spend == 0:
             break
+
+
+def _lot_open(*, program, row: Transaction, at: datetime) -> None:
+    """A credit under the `fixed` expiry policy is a lot that expires `expiry_days` after it was earned."""
+    if program.expiry_policy == ExpiryPolicy.FIXED and program.expiry_days:
+        row.expires_at = at + timedelta(days=program.expiry_days)
+        row.remaining = row.points
 
 
 def transaction_find(*, program_id: int, idempotency_key: str) -> Transaction | None:

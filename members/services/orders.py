@@ -142,7 +142,7 @@ def _order_post(
         placed_at=placed_at,
         tier_multiplier=member.tier.multiplier if member.tier else Decimal("1"),
     )
-    pending_until = _pending_until(program=program, placed_at=placed_at)
+    pending_until = pending_until_of(program=program, placed_at=placed_at)
     if points > 0:
         points_check_within_limit(member=member, points=points, pending=bool(pending_until), kind=TransactionKind.EARN)
     order = Order(
@@ -182,7 +182,7 @@ def _order_post(
     return order, next_tier_data(program=program, standing=standing)
 
 
-def _pending_until(*, program: Program, placed_at: datetime) -> datetime | None:
+def pending_until_of(*, program: Program, placed_at: datetime) -> datetime | None:
     """When the order's points become spendable, or None if they already are (no pending period,
     or an order old enough that its pending period is over)."""
     if not program.pending_days:

@@ -109,9 +109,12 @@ def tier_standing_after_earning(*, member: Member, tiers: list[Tier], at: dateti
     none when the program has no tiers."""
     if not tiers:
         return tier_standing(program=member.program, tiers=[], units=0, tier_id=member.tier_id)
-    standing = tier_standing(
-        program=member.program, tiers=tiers, units=member_tier_units(member=member, at=at), tier_id=member.tier_id
-    )
+    return tier_standing_with_units(member=member, tiers=tiers, units=member_tier_units(member=member, at=at), at=at)
+
+
+def tier_standing_with_units(*, member: Member, tiers: list[Tier], units: int, at: datetime) -> TierStanding:
+    """`tier_standing_after_earning` for a member whose metric value is known (a batch reads many at once)."""
+    standing = tier_standing(program=member.program, tiers=tiers, units=units, tier_id=member.tier_id)
     if member.tier_locked:
         return standing
     target = tier_for_units(program=member.program, tiers=standing.tiers, units=standing.units)

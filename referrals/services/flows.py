@@ -75,6 +75,13 @@ def order_paid(
         items=items,
         rules=rules,
     )
+    order_paid_followups(program=program, result=result, signals=signals, referral_code=referral_code)
+    return result
+
+
+def order_paid_followups(*, program: Program, result: OrderResult, signals: Signals, referral_code: str = "") -> None:
+    """What follows a recorded (or replayed) order: also called by the batch endpoint for the orders it recorded
+    set-based (`members.services.order_batch`), item by item in their order."""
     order, member = result.order, result.member
     member_signals_record(member=member, signals=signals)
     if program.referrals_enabled and member.referred_by_id is None:
@@ -83,7 +90,6 @@ def order_paid(
     if member.referred_by_id is not None:
         referral_qualify(order=order)
     challenges_progress_after_order(member=member, order=order)
-    return result
 
 
 def order_refunded(*, program: Program, order_id: str, refund_id: str, amount: Decimal) -> RefundResult:

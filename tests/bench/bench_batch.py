@@ -1,18 +1,26 @@
 """Batch ingestion bench: orders a second through `POST /api/v1/orders/batch` against `POST /api/v1/orders`,
-on the same running server, the same program and the same kind of orders (a fresh order id each, customers
-drawn from one pool so most are existing members and the first order of each creates one).
+on the same running server, the same program and the same kind of orders: a fresh order id each, 80% for members
+of the seeded pool (`bench-c-N`, as `tests/bench/orders.lua` sends) and 20% for new customers (the order creates
+the member), amounts spread like a shop's.
 
-`bench(base_url=..., api_key=..., run_id=...)` is what the harness calls once gunicorn serves the app; it
-returns the numbers as a dict (the ratio is batch orders/s over single orders/s). Standalone:
-`python -m tests.bench.bench_batch --url http://127.0.0.1:8000 --api-key KEY [--orders 4000]`."""
+`make bench` calls `harness_run(...)` once gunicorn serves the app (after the endpoint rounds, so they do not
+share the CPU); it rewrites the `## Batch order ingestion` section of docs/benchmarks.md and its summary line.
+Standalone: `python -m tests.bench.bench_batch --url http://127.0.0.1:8000 --api-key KEY [--orders 4000]`."""
 
 import argparse
 import json
+import os
+import random
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.bench.common import docs_section_write, summary_row, summary_write
 
 TARGET_RATIO = 5.0
+SECTION = "## Batch order ingestion"
 
 
 def _post(url: str, api_key: str, body: dict) -> dict:
@@ -22,21 +30,27 @@ def _post(url: str, api_key: str, body: dict) -> dict:
         headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
         method="POST",
     )
-    with urllib.request.urlopen(request, timeout=300) as response:
+    with urllib.request.urlopen(request, timeout=600) as response:
         if response.status not in (200, 201):
             raise RuntimeError(f"{url} answered {response.status}")
         return json.loads(response.read())
 
 
-def _order(run_id: str, kind: str, n: int, customers: int) -> dict:
-    customer = n % customers
-    return {
-        "order_id": f"{run_id}-{kind}-{n}",
-        "customer_id": f"{run_id}-c-{customer}",
-        "email": f"{run_id}-c-{customer}@bench.example.com",
-        "subtotal": f"{20 + n % 180}.{n % 100:02d}",
-        "currency": "USD",
-    }
+def _orders(run_id: str, kind: str, count: int, *, pool: int, new_share: float) -> list[dict]:
+    draw = random.Random(f"{run_id}-{kind}")
+    orders = []
+    for n in range(count):
+        customer = f"{run_id}-{kind}-new-{n}" if draw.random() < new_share else f"bench-c-{draw.randrange(pool)}"
+        orders.append(
+            {
+                "order_id": f"{run_id}-{kind}-{n}",
+                "customer_id": customer,
+                "email": f"{customer}@example.com",
+                "subtotal": f"{draw.randint(5, 250)}.{draw.randint(0, 99):02d}",
+                "currency": "USD",
+            }
+        )
+    return orders
 
 
 def _timed(calls, concurrency: int) -> float:
@@ -54,14 +68,16 @@ def bench(
     orders: int = 4000,
     batch_size: int = 1000,
     concurrency: int = 4,
-    customers: int = 500,
+    pool: int = 1000,
+    new_share: float = 0.2,
 ) -> dict:
-    """Send `orders` single orders, then `orders` orders in batches of `batch_size`, each with `concurrency`
+    """Send `orders` single orders, then `orders` other orders in batches of `batch_size`, each with `concurrency`
     clients in parallel; every answer must be a creation (no replays, no errors), else the run is void."""
     single_url, batch_url = f"{base_url}/api/v1/orders", f"{base_url}/api/v1/orders/batch"
-    singles = [_order(run_id, "s", n, customers) for n in range(orders)]
-    batched = [_order(run_id, "b", n, customers) for n in range(orders)]
+    singles = _orders(run_id, "s", orders, pool=pool, new_share=new_share)
+    batched = _orders(run_id, "b", orders, pool=pool, new_share=new_share)
     batches = [batched[i : i + batch_size] for i in range(0, orders, batch_size)]
+    load_before = os.getloadavg()[0]
 
     single_seconds = _timed([lambda o=o: _post(single_url, api_key, o) for o in singles], concurrency)
     answers = []
@@ -76,11 +92,76 @@ def bench(
         "orders": orders,
         "batch_size": batch_size,
         "concurrency": concurrency,
+        "new_share": new_share,
         "single_orders_per_s": round(single_rate, 1),
         "batch_orders_per_s": round(batch_rate, 1),
         "ratio": round(batch_rate / single_rate, 2),
         "target_ratio": TARGET_RATIO,
+        "load_average": round(max(load_before, os.getloadavg()[0]), 1),
+        "cpus": os.cpu_count(),
     }
+
+
+def section(r: dict, *, workers: int) -> str:
+    met = "meets" if r["ratio"] >= TARGET_RATIO else "misses"
+    return f"""{SECTION}
+
+Measured by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (1-minute load average up to
+{r["load_average"]} on {r["cpus"]} cores; both figures come from the same server in the same minutes, so their
+ratio is the figure to compare).
+
+| path | orders | orders/s |
+| --- | ---: | ---: |
+| `POST /api/v1/orders`, {r["concurrency"]} clients | {r["orders"]:,} | {r["single_orders_per_s"]:,.1f} |
+| `POST /api/v1/orders/batch` of {r["batch_size"]:,}, {r["concurrency"]} clients | {r["orders"]:,} | \
+{r["batch_orders_per_s"]:,.1f} |
+
+**Batch ingestion: {r["ratio"]}× single-order throughput** ({met} the ≥ {TARGET_RATIO:g}× target).
+
+Method: `tests/bench/bench_batch.py` against the gunicorn server of the endpoint rounds ({workers} workers,
+PostgreSQL, same program): {r["orders"]:,} single orders, then {r["orders"]:,} other orders in batches of
+{r["batch_size"]:,}, each with {r["concurrency"]} concurrent clients; {1 - r["new_share"]:.0%} of the orders for
+members of the seeded pool, {r["new_share"]:.0%} for new customers (the order creates the member); every answer must
+be a creation. How a batch is recorded: `members/services/order_batch.py` — the existing orders (replays) and the
+members in one query each, then one transaction: the members locked in primary-key order, the orders in one INSERT,
+the ledger rows in one INSERT, every member's counters in one UPDATE, the tier standings in one query; new
+customers' orders (member creation with sign-up points), repeated order ids and members who could move up a tier
+before their last order of the batch go through the single-order path, in order.
+"""
+
+
+def harness_run(
+    *, base_url: str, api_key: str, docs: Path | None, workers: int, pool: int, quick: bool = False
+) -> dict:
+    """The bench as `make bench` runs it; with `docs`, its section and summary line are rewritten."""
+    result = bench(
+        base_url=base_url,
+        api_key=api_key,
+        run_id=f"bb{int(time.time())}",
+        orders=1000 if quick else 4000,
+        batch_size=250 if quick else 1000,
+        pool=pool,
+    )
+    print(f"[bench] batch ingestion: {json.dumps(result)}", flush=True)
+    if docs is not None:
+        docs_section_write(docs, section(result, workers=workers))
+        summary_write(
+            docs,
+            [
+                summary_row(
+                    key="batch ingestion",
+                    what=f"`POST /api/v1/orders/batch` ({result['batch_size']:,} a call), orders/s",
+                    result=f"{result['batch_orders_per_s']:,.0f} orders/s",
+                    baseline=f"single orders {result['single_orders_per_s']:,.0f}/s",
+                    ratio=f"{result['ratio']}×",
+                    target=f"≥ {TARGET_RATIO:g}×",
+                    met=result["ratio"] >= TARGET_RATIO,
+                    command="make bench",
+                    load_average=result["load_average"],
+                )
+            ],
+        )
+    return result
 
 
 def main() -> None:

@@ -17,6 +17,12 @@ from tests.members.api.conftest import post
 ORDER = {"order_id": "2001", "customer_id": "c-1", "subtotal": "10.00", "currency": "USD"}
 
 
+@pytest.fixture(autouse=True)
+def _caches_kept(settings):
+    """The pins count a warm process: on a loaded machine a test can outlast the few seconds of the caches."""
+    settings.PROGRAM_CONFIG_CACHE_SECONDS = 3600
+
+
 @pytest.fixture
 def configured(program):
     """A program with rules and tiers, so every lookup the calls make has something to find."""

@@ -1,0 +1,169 @@
+"""`POST /api/v1/orders/batch` recorded set-based (`members.services.order_batch`): a fixed number of statements
+whatever the batch size, and every item's answer, the ledger and the tiers exactly as single calls leave them."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from loyalty.choices import ExpiryPolicy, RuleType
+from members.models import Member, Order, Transaction
+from members.services.members import member_upsert
+from tests.conftest import client_for, postgres_only
+from tests.factories import EarningRuleFactory, ProgramFactory, TierFactory
+from tests.members.api.conftest import post
+
+BATCH = "/api/v1/orders/batch"
+
+
+@pytest.fixture(autouse=True)
+def _caches_kept(settings):
+    """The pins count a warm process: on a loaded machine a test can outlast the few seconds of the caches."""
+    settings.PROGRAM_CONFIG_CACHE_SECONDS = 3600
+
+
+def _program(**fields):
+    program = ProgramFactory(**fields)
+    EarningRuleFactory(program=program, type=RuleType.ORDER_THRESHOLD, points=50, min_subtotal=Decimal("100"))
+    TierFactory(program=program, key="bronze", threshold=Decimal("0"), position=1)
+    TierFactory(program=program, key="gold", threshold=Decimal("100"), multiplier=Decimal("2"), position=2)
+    for n in range(5):
+        member_upsert(program=program, customer_id=f"c-{n}", email=f"c{n}@example.com")
+    return program
+
+
+def _orders(count: int, *, prefix: str = "o", members: int = 5, subtotal: str = "3.00") -> list[dict]:
+    return [
+        {"order_id": f"{prefix}-{n}", "customer_id": f"c-{n % members}", "subtotal": subtotal, "currency": "USD"}
+        for n in range(count)
+    ]
+
+
+def _state(program) -> dict:
+    members = Member.objects.filter(program=program).order_by("customer_id")
+    return {
+        "members": list(
+            members.values_list(
+                "customer_id",
+                "points_balance",
+                "pending_points",
+                "lifetime_points",
+                "lifetime_spend",
+                "orders_count",
+                "tier__key",
+            )
+        ),
+        "ledger": list(
+            Transaction.objects.filter(program=program)
+            .order_by("member__customer_id", "id")
+            .values_list("member__customer_id", "kind", "points", "balance_after", "status", "remaining")
+        ),
+    }
+
+
+def _single_answers(api, orders: list[dict]) -> list[tuple]:
+    answers = []
+    for order in orders:
+        body = post(api, "/api/v1/orders", order).json()
+        answers.append((order["order_id"], "created", body["points_awarded"], body["points_status"]))
+    return answers
+
+
+def _batch_answers(api, orders: list[dict]) -> list[tuple]:
+    body = post(api, BATCH, {"orders": orders}).json()
+    return [(r["order_id"], r["status"], r["points_awarded"], r["points_status"]) for r in body["results"]]
+
+
+@pytest.mark.parametrize("size", [10, 40])  # SQLite splits an INSERT past 999 parameters: ~60 orders
+def test_a_batch_of_existing_members_costs_the_same_statements_whatever_its_size(db, size):
+    # given members with a warm API key (rules and tiers cached by a first batch), none near the next tier
+    program = _program()
+    api = client_for(program)
+    post(api, BATCH, {"orders": _orders(5, prefix="warm")})
+
+    # when a batch of `size` orders for them is sent
+    with CaptureQueriesContext(connection) as queries:
+        response = post(api, BATCH, {"orders": _orders(size, subtotal="1.00")})
+
+    # then a fixed number of statements recorded it: existing orders, members, the transaction (2), the lock,
+    # tier standings before (members with several orders) and after, the orders, the ledger rows, the members
+    assert response.status_code == 200
+    assert response.json()["created"] == size
+    assert len(queries) == 10
+
+
+@pytest.mark.parametrize(
+    "subtotals",
+    [
+        ["80.00", "30.00", "30.00"],  # crosses gold (100 points) at the second order: the third earns double
+        ["60.00", "30.00"],  # stays below: recorded set-based
+        ["120.00", "5.00"],  # crosses at the first
+    ],
+)
+def test_orders_that_move_a_member_up_midway_earn_as_single_calls_do(db, subtotals, assert_ledger_clean):
+    # given two identical programs with a gold tier at 100 points that doubles points
+    single_program, batch_program = _program(), _program()
+    orders = [
+        {"order_id": f"t-{n}", "customer_id": "c-1", "subtotal": subtotal, "currency": "USD"}
+        for n, subtotal in enumerate(subtotals)
+    ] + _orders(4, prefix="others")
+
+    # when the same orders go one by one to one and as one batch to the other
+    singles = _single_answers(client_for(single_program), orders)
+    batched = _batch_answers(client_for(batch_program), orders)
+
+    # then answers, balances, tiers and ledgers are the same
+    assert batched == singles
+    assert _state(batch_program) == _state(single_program)
+    assert_ledger_clean()
+
+
+@pytest.mark.parametrize("policy", ["pending", "fixed_expiry"])
+def test_pending_points_and_expiring_lots_are_written_as_single_calls_write_them(db, policy, assert_ledger_clean):
+    # given two identical programs with pending days or lots that expire
+    fields = {"pending_days": 14} if policy == "pending" else {"expiry_policy": ExpiryPolicy.FIXED, "expiry_days": 365}
+    single_program, batch_program = _program(**fields), _program(**fields)
+    orders = _orders(12)
+
+    # when the same orders go one by one and as a batch
+    singles = _single_answers(client_for(single_program), orders)
+    batched = _batch_answers(client_for(batch_program), orders)
+
+    # then the same answers and the same ledger (statuses, lots left)
+    assert batched == singles
+    assert _state(batch_program) == _state(single_program)
+    if policy == "fixed_expiry":
+        assert not Transaction.objects.filter(program=batch_program, kind="earn", expires_at__isnull=True).exists()
+    assert_ledger_clean()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_batches_over_the_same_members_at_once_neither_deadlock_nor_lose_points(assert_ledger_clean):
+    # given members and four batches of different orders over all of them, listed in different orders
+    program = _program()
+    batches = [_orders(60, prefix=f"b{n}", members=5) for n in range(4)]
+    batches[1].reverse()
+    batches[3].reverse()
+    answers = []
+
+    def send(orders):
+        try:
+            answers.append(post(client_for(program), BATCH, {"orders": orders}).json())
+        finally:
+            connection.close()
+
+    # when they are sent at the same time
+    threads = [threading.Thread(target=send, args=(orders,)) for orders in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then every order is recorded once and every point is in the ledger
+    assert sorted(answer["created"] for answer in answers) == [60, 60, 60, 60]
+    assert Order.objects.filter(program=program).count() == 240
+    assert sum(Member.objects.filter(program=program).values_list("orders_count", flat=True)) == 240
+    assert_ledger_clean()

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import psycopg
 
+from tests.bench import bench_batch
 from tests.bench.common import docs_section_write, summary_row, summary_write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -643,6 +644,10 @@ def endpoints(args: argparse.Namespace, load: Load, broker: str) -> None:
             load_average = os.getloadavg()[0]
             results = measure(server, load=load, env=env, setup=setup)
             load_average = max(load_average, os.getloadavg()[0])
+            bench_batch.harness_run(  # batch vs single orders on this server; writes its own docs section
+                base_url=server.base, api_key=env["BENCH_API_KEY"], docs=None if args.quick else DOCS,
+                workers=load.workers, pool=load.customers, quick=args.quick,
+            )  # fmt: skip
         queries = run_json(env, "-m", "tests.bench.prepare", "queries")
         if not args.quick:  # the in-process profile explains the full run's numbers; a smoke run skips it
             profile_file = LOG_DIR / "order-profile.txt"

@@ -548,6 +548,7 @@ SUITES = {
     "tiers": "tests.bench.bench_tiers",  # recalculate_tiers at 1M members vs one SQL statement
     "admin": "tests.bench.bench_admin",  # admin pages at 1M members
     "segments": "tests.bench.bench_segments",  # a 4-condition segment counted at 1M members vs count(*)
+    "challenges": "tests.bench.bench_challenges",  # order path with challenges; leaderboard at 1M vs GROUP BY
     "expiry": "tests.bench.bench_expiry",  # expire_points at 1M members / 5M rows vs SQL (changes the data: last)
 }
 

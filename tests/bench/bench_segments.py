@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.bench.common import bench_main, docs_section_write
+from tests.bench.common import bench_main, docs_section_write, summary_row, summary_write
 
 SECTION = "## Segments"
 SLUG = "bench-segments"
@@ -136,14 +136,29 @@ def bench(*, members: int = 1_000_000, docs: Path | None = None) -> dict:
     }
     if docs is not None:
         docs_section_write(docs, _section(results))
+        summary_write(docs, [_summary_row(results)])
     return results
+
+
+def _summary_row(r: dict):
+    return summary_row(
+        key="segment count",
+        what=f"segment of 4 conditions counted at {r['members']:,} members",
+        result=f"{r['segment_seconds']} s",
+        baseline=f"bare count(*) {r['baseline_seconds']} s",
+        ratio=f"{r['ratio']}×",
+        target=f"< {TARGET_SECONDS:g} s",
+        met=r["target_met"],
+        command="python -m tests.bench.bench_segments",
+        load_average=float(r["load_average"].split(" / ")[0]),
+    )
 
 
 def _section(r: dict) -> str:
     verdict = "met" if r["target_met"] else "**missed**"
     return f"""{SECTION}
 
-`python -m tests.bench.bench_segments --members {r["members"]:,}` ({r["measured"]}, {r["cpus"]} CPUs, 1/5/15-minute
+`python -m tests.bench.bench_segments --members {r["members"]}` ({r["measured"]}, {r["cpus"]} CPUs, 1/5/15-minute
 load average {r["load_average"]}: the machine is shared, absolute times move with the load; the ratio to the bare
 count measured in the same run is the figure to compare).
 

@@ -26,7 +26,7 @@ def test_ten_buyers_fall_into_fifths(db):
             order(member, f"m{i}-{n}", "1", i + n)
 
     # when
-    changed = compute_rfm(AT)
+    changed = compute_rfm(AT, chunk_size=3)  # several chunks: the ranking is still over the whole program
 
     # then: recency 5 = the two most recent, frequency 5 = the two with most orders, monetary 5 = biggest spenders
     assert changed == 10

@@ -1,6 +1,8 @@
 """Answers of the widget API. The member, transactions, rewards, vouchers and redemptions are the server
 API's serializers; only the program's public face and the reward's "can I redeem it" are the widget's own."""
 
+import functools
+
 from rest_framework import serializers
 
 from loyalty.models import EarningRule, Program, Tier
@@ -23,32 +25,34 @@ class PublicTierSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WidgetRewardSerializer(RewardOutputSerializer):
-    """A catalog reward and whether the member can redeem it now (`blocked_by`: why not)."""
+def reward_blocked_by(reward, member) -> str | None:
+    """Why `member` cannot redeem `reward` now: null, insufficient_points, tier_required, out_of_stock or
+    checkout_only (variable rewards are spent at checkout)."""
+    if reward.variable:
+        return "checkout_only"
+    if reward.stock is not None and reward.stock <= 0:
+        return "out_of_stock"
+    if reward.min_tier_id and (member.tier is None or member.tier.position < reward.min_tier.position):
+        return "tier_required"
+    if member.points_balance < reward.points_cost:
+        return "insufficient_points"
+    return None
 
-    redeemable = serializers.SerializerMethodField()
-    blocked_by = serializers.SerializerMethodField(
-        help_text="null, insufficient_points, tier_required, out_of_stock or checkout_only (variable rewards)."
-    )
 
-    class Meta(RewardOutputSerializer.Meta):
-        fields = [*RewardOutputSerializer.Meta.fields, "redeemable", "blocked_by"]
-        read_only_fields = fields
+@functools.cache
+def _rows(serializer_class) -> serializers.ListSerializer:
+    """One list serializer per class and process, for the serializers that need no context: DRF builds a
+    serializer's fields when it is first used, which costs more than rendering a member's few rows with them."""
+    return serializer_class(many=True)
 
-    def get_redeemable(self, reward) -> bool:
-        return self.get_blocked_by(reward) is None
 
-    def get_blocked_by(self, reward) -> str | None:
-        member = self.context["member"]
-        if reward.variable:
-            return "checkout_only"
-        if reward.stock is not None and reward.stock <= 0:
-            return "out_of_stock"
-        if reward.min_tier_id and (member.tier is None or member.tier.position < reward.min_tier.position):
-            return "tier_required"
-        if member.points_balance < reward.points_cost:
-            return "insufficient_points"
-        return None
+def widget_rewards(rewards, member) -> list[dict]:
+    """The catalog as the server API shows it, each reward with `redeemable` and `blocked_by` for the member."""
+    rows = _rows(RewardOutputSerializer).to_representation(rewards)
+    for row, reward in zip(rows, rewards, strict=True):
+        blocked_by = reward_blocked_by(reward, member)
+        row["redeemable"], row["blocked_by"] = blocked_by is None, blocked_by
+    return rows
 
 
 def program_data(*, program: Program, rules, rewards, tiers) -> dict:
@@ -128,8 +132,8 @@ def me_data(*, member, overview: dict) -> dict:
     return {
         "member": WidgetMemberSerializer(member, context=context).data,
         "tier_progress": TierProgressSerializer(overview["tier_progress"]).data,
-        "transactions": TransactionOutputSerializer(overview["transactions"], many=True).data,
-        "rewards": WidgetRewardSerializer(overview["rewards"], many=True, context={"member": member}).data,
-        "vouchers": VoucherOutputSerializer(overview["vouchers"], many=True).data,
+        "transactions": _rows(TransactionOutputSerializer).to_representation(overview["transactions"]),
+        "rewards": widget_rewards(overview["rewards"], member),
+        "vouchers": _rows(VoucherOutputSerializer).to_representation(overview["vouchers"]),
         "next_expiry": NextExpirySerializer(overview["next_expiry"]).data if overview["next_expiry"] else None,
     }

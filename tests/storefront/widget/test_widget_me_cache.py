@@ -2,14 +2,19 @@
 shown by the very next call, from any process (the cache is per process by default), and what changes with the
 clock alone ends the entry on time."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
+from members.api.serializers import MemberOutputSerializer, TransactionOutputSerializer
 from members.services.adjustments import points_adjust
+from rewards.api.serializers import RewardOutputSerializer, VoucherOutputSerializer
+from rewards.models import Reward
 from rewards.services.redemptions import reward_redeem
 from rewards.services.vouchers import voucher_consume
 from storefront.widget.caching import me_cache_key
@@ -154,3 +159,31 @@ def test_the_entry_ends_when_a_reward_window_or_a_code_ends_or_a_reward_starts(p
     assert only_the_code == code_expires_at
     assert with_a_window == at + timedelta(hours=2)
     assert with_an_upcoming_reward == at + timedelta(hours=1)
+
+
+def test_the_answer_shows_the_server_apis_member_transactions_rewards_and_codes(program):
+    # given
+    TierFactory(program=program, key="bronze", position=0, threshold=Decimal("0"))
+    gold = TierFactory(program=program, key="gold", position=1, threshold=Decimal("1000"))
+    member = member_with_points(program, 500, customer_id="c-1")
+    reward_redeem(member=member, reward=RewardFactory(program=program, points_cost=100, stock=5))
+    RewardFactory(program=program, points_cost=100, min_tier=gold)
+    RewardFactory(program=program, points_cost=10_000)
+    member = member_for_me(member_id=member.pk)
+
+    # when
+    body = widget_client(program, "c-1").get("/api/widget/v1/me").json()
+
+    # then: the server API's serializers, rendered the same
+    def rendered(data):
+        return json.loads(JSONRenderer().render(data))
+
+    assert body["member"] == rendered(MemberOutputSerializer(member).data)
+    assert body["transactions"] == rendered(
+        TransactionOutputSerializer(member.transactions.order_by("-id"), many=True).data
+    )
+    assert body["vouchers"] == rendered(VoucherOutputSerializer(member.vouchers.all(), many=True).data)
+    catalog = rendered(RewardOutputSerializer(Reward.objects.filter(program=program), many=True).data)
+    assert [{k: v for k, v in r.items() if k not in ("redeemable", "blocked_by")} for r in body["rewards"]] == catalog
+    assert [list(r)[-2:] for r in body["rewards"]] == [["redeemable", "blocked_by"]] * 3
+    assert [r["blocked_by"] for r in body["rewards"]] == [None, "tier_required", "insufficient_points"]

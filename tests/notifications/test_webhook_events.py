@@ -15,7 +15,7 @@ from members.services.events import event_record
 from members.webhooks.subscriptions import webhook_events_subscribed
 from referrals.services.flows import member_join, order_paid
 from rewards.services.redemptions import reward_redeem
-from tests.factories import EarningRuleFactory
+from tests.factories import EarningRuleFactory, ProgramFactory
 from tests.factories.rewards import member_with_points, reward_of_type
 from tests.notifications.test_webhooks import verify
 
@@ -230,3 +230,15 @@ def test_a_new_endpoint_is_seen_at_once_by_this_process(program, receiver, djang
     with django_capture_on_commit_callbacks(execute=True):
         order(program, order_id="o-3")
     assert len(receiver.requests) == 1
+
+
+def test_another_programs_endpoint_gets_nothing(program, receiver, django_capture_on_commit_callbacks):
+    # given an endpoint of another program taking every event
+    other = ProgramFactory()
+    subscribe(other, receiver, *WebhookEvent.values)
+    # when a member of this program joins and orders
+    with django_capture_on_commit_callbacks(execute=True):
+        order(program)
+    # then the other program's endpoint received nothing
+    assert receiver.requests == []
+    assert not WebhookDelivery.objects.exists()

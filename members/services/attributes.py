@@ -8,6 +8,7 @@ address (`attributes.<name>`): letters, digits, `-` and single `_`, up to 64 cha
 import math
 
 from django.db import transaction
+from django.utils import timezone
 
 from loyalty.errors import ValidationFailed
 from loyalty.models import Program
@@ -58,7 +59,8 @@ def member_attributes_merge(*, member: Member, attributes: dict) -> Member:
     current = Member.objects.select_for_update().filter(pk=member.pk).values_list("attributes", flat=True).get()
     merged = _merged(current or {}, attributes)
     if merged != current:
-        Member.objects.filter(pk=member.pk).update(attributes=merged)
+        # `updated_at` moves too: the widget's cached `me` (segment-limited rewards) is versioned by it.
+        Member.objects.filter(pk=member.pk).update(attributes=merged, updated_at=timezone.now())
     member.attributes = merged
     return member
 

@@ -16,6 +16,7 @@ import logging
 from datetime import UTC, datetime
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from loyalty.models import Program
 from members.services.job_chunks import member_id_ranges
@@ -45,7 +46,8 @@ FROM (
 # One chunk of members; no leading WITH (Python's sqlite3 reports no rowcount for it).
 _UPDATE_SQL = """
 UPDATE members_member AS mm
-SET rfm_recency = scores.r, rfm_frequency = scores.f, rfm_monetary = scores.m, rfm_computed_at = %(as_of)s
+SET rfm_recency = scores.r, rfm_frequency = scores.f, rfm_monetary = scores.m, rfm_computed_at = %(as_of)s,
+    updated_at = %(now)s
 FROM rfm_scores AS scores
 WHERE mm.id = scores.member_id AND mm.program_id = %(program)s AND mm.id BETWEEN %(first)s AND %(last)s
   AND scores.member_id BETWEEN %(first)s AND %(last)s
@@ -54,7 +56,7 @@ WHERE mm.id = scores.member_id AND mm.program_id = %(program)s AND mm.id BETWEEN
 
 _RESET_SQL = """
 UPDATE members_member
-SET rfm_recency = NULL, rfm_frequency = NULL, rfm_monetary = NULL, rfm_computed_at = %(as_of)s
+SET rfm_recency = NULL, rfm_frequency = NULL, rfm_monetary = NULL, rfm_computed_at = %(as_of)s, updated_at = %(now)s
 WHERE program_id = %(program)s AND id BETWEEN %(first)s AND %(last)s AND rfm_recency IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM rfm_scores s WHERE s.member_id = members_member.id)
 """
@@ -74,7 +76,9 @@ def compute_rfm(as_of: datetime, *, program_ids: list[int] | None = None, chunk_
         programs = programs.filter(pk__in=program_ids)
     changed = 0
     for program_id in programs:
-        params = {"program": program_id, "as_of": connection.ops.adapt_datetimefield_value(as_of)}
+        # `updated_at` moves with the scores: the widget's cached `me` (segment-limited rewards) is versioned by it.
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        params = {"program": program_id, "as_of": connection.ops.adapt_datetimefield_value(as_of), "now": now}
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS rfm_scores")
             cursor.execute(f"CREATE TEMPORARY TABLE rfm_scores AS {_SCORES_SELECT}", params)

@@ -219,3 +219,14 @@ def _attribute_q(name: str, operator: str, value) -> Q:
     # Always with the explicit lookup, so the name (no "__", see ATTRIBUTE_NAME) is read as a key even when it
     # spells a JSON lookup ("contains", "has_key").
     return Q(**{f"attributes__{name}__{lookup_name}": value})
+
+
+ORDER_RULE_TYPES = ("bonus_multiplier", "order_threshold")
+
+
+def order_rules_for(rules: Iterable, member: Member | None, *, at: datetime) -> list:
+    """The order rules (bonus multipliers, thresholds) live at `at` that apply to `member` (None: a guest): a
+    segment-limited rule only for its segment's members. The rules need their `segment` loaded (the program
+    configuration selects it); no query unless one of them is limited, then one per distinct segment."""
+    live = [rule for rule in rules if rule.type in ORDER_RULE_TYPES and rule.is_live(at)]
+    return segment_limited_filter(live, member, at=at)

@@ -1,12 +1,12 @@
 """`POST /api/v1/orders/batch`: up to 1,000 paid orders in one call, for imports and high-volume shops.
 
 Every item answers what `POST /api/v1/orders` would have answered for it, idempotent by `order_id`, and one bad
-item never sinks the others. The orders of existing members are recorded set-based
-(`members.services.order_batch`: a fixed number of statements for the whole batch, members locked in primary-key
-order), then each item's follow-ups run as after a single call (`order_paid_followups`: storefront signals,
-referrals, challenges). Items that must go one by one — a new customer's orders (the member is created with its
-sign-up points), repeats of an order id within the batch, the orders of a member who could move up a tier midway
-— go through the single-order orchestrator (`order_paid`), each in its own transaction, in the order sent."""
+item never sinks the others. The orders are recorded set-based (`members.services.order_batch`: a fixed number of
+statements for the whole batch, new customers' members created together, members locked in primary-key order),
+then each item's follow-ups run as after a single call (`order_paid_followups`: storefront signals, referrals,
+challenges). Items that must go one by one — repeats of an order id within the batch, the orders of a member who
+could move up a tier midway — go through the single-order orchestrator (`order_paid`), each in its own
+transaction, in the order sent."""
 
 import logging
 from collections import Counter

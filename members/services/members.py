@@ -10,9 +10,9 @@ from loyalty.choices import RuleType
 from loyalty.codes import random_code
 from loyalty.models import Program
 from loyalty.rules import live_rules
-from members.choices import TransactionKind, TransactionSource
-from members.models import Member
-from members.services.ledger import member_lock, points_post
+from members.choices import TierChangeReason, TransactionKind, TransactionSource
+from members.models import Member, TierChange
+from members.services.ledger import Credit, credits_post, member_lock, points_post
 from members.services.tiers import member_tier_join
 from members.webhooks.events import member_created_announce
 
@@ -107,3 +107,64 @@ def _member_create(*, program: Program, customer_id: str, defaults: dict, at: da
             )
     member_created_announce(member=member)
     return member
+
+
+def members_create_many(*, program: Program, config, customers: dict[str, str], at: datetime) -> dict[str, Member]:
+    """`_member_create` for many new customers at once (a batch of orders), inside the caller's transaction: the
+    members in one INSERT (each in the entry tier, with a random referral code), their tier-join rows in one INSERT,
+    the sign-up points through `credits_post`. `customers`: customer id → email; `config`: the program's cached
+    `ProgramConfig`. Returns the members created, by customer id. A customer that exists by now (another call
+    created it) or whose referral code was taken is left out: the caller creates those one by one.
+    Keep in step with `_member_create`. Rows are inserted in customer-id order, so that two batches creating the
+    same customers wait for each other instead of deadlocking."""
+    entry = next((t for t in config.tiers if not t.invite_only and t.threshold is not None and t.threshold <= 0), None)
+    rows = [
+        Member(
+            program=program,
+            customer_id=customer_id,
+            email=customers[customer_id],
+            created_at=at,
+            last_activity_at=at,
+            referral_code=random_code(8),
+            tier=entry,
+            tier_achieved_at=at if entry else None,
+        )
+        for customer_id in sorted(customers)
+    ]
+    Member.objects.bulk_create(rows, ignore_conflicts=True)
+    codes = {row.referral_code: row.customer_id for row in rows}
+    created = {
+        member.customer_id: member
+        for member in Member.objects.filter(program=program, referral_code__in=list(codes))
+        if codes.get(member.referral_code) == member.customer_id
+    }
+    for member in created.values():
+        member.program = program
+        member.tier = entry
+    if entry is not None:
+        TierChange.objects.bulk_create(
+            [
+                TierChange(member=m, from_tier=None, to_tier=entry, reason=TierChangeReason.JOINED, created_at=at)
+                for m in created.values()
+            ]
+        )
+    signup = [rule for rule in live_rules(config.rules, rule_type=RuleType.SIGNUP, at=at) if rule.points]
+    credits_post(
+        [
+            Credit(
+                member=member,
+                points=rule.points,
+                kind=TransactionKind.BONUS,
+                source=TransactionSource.RULE,
+                idempotency_key=f"signup:{member.pk}:{rule.pk}",
+                description=rule.name or "Welcome bonus",
+            )
+            for member in created.values()
+            for rule in signup
+        ],
+        at=at,
+    )
+    for member in created.values():
+        member_created_announce(member=member)
+        logger.info("member created program=%s customer_id=%s", program.slug, member.customer_id)
+    return created

@@ -9,10 +9,11 @@ fixed number of statements instead of a few per order.
 
 Every item answers exactly what `order_record` would have answered for it, in the order sent: the same points
 (each member's own tier, bonus windows at `placed_at`, pending days), `replayed` for an order id already recorded,
-the same errors. What this path does not do one order at a time is left to the caller (`None` results): items
-of customers who are not members yet, and every item of a member whose orders in the batch could cross a tier
-threshold before their last one (the orders after the crossing earn with the new multiplier). The caller runs
-those through the one-order path, in their order."""
+the same errors; new customers become members as one by one (`members_create_many`: entry tier, sign-up points).
+What this path does not do one order at a time is left to the caller (`None` results): every item of a member
+whose orders in the batch could cross a tier threshold before their last one (the orders after the crossing earn
+with the new multiplier), and of a new customer another call created meanwhile. The caller runs those through the
+one-order path, in their order."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from members.choices import PointsStatus, TransactionKind, TransactionSource
 from members.models import Member, Order
 from members.services.inputs import id_clean, money_clean
 from members.services.ledger import Credit, credits_post, members_save, points_check_within_limit
+from members.services.members import members_create_many
 from members.services.orders import OrderResult, pending_until_of
 from members.services.tiers import next_tier_data, tier_standing_with_units
 from members.tier_selectors import tier_standing, tier_values_sql, tier_window
@@ -68,6 +70,7 @@ def orders_record_many(*, program: Program, orders: list[OrderInput]) -> list[It
     existing = _orders_existing(program=program, order_ids=[o.order_id for o in cleaned.values()])
     members = _members_existing(program=program, customer_ids={o.customer_id for o in cleaned.values()})
     todo: dict[int, OrderInput] = {}
+    new_customers: dict[str, str] = {}  # customer id → the email of their first order, as one by one
     for index, order in cleaned.items():
         if order.order_id in existing:
             found = existing[order.order_id]
@@ -84,13 +87,15 @@ def orders_record_many(*, program: Program, orders: list[OrderInput]) -> list[It
                     f"No member with customer_id {order.customer_id!r}; send an email to create one.",
                     code="member_not_found",
                 )
-            # else: a new member, created by the one-order path (sign-up points, tier, referral code)
+            else:
+                new_customers.setdefault(order.customer_id, order.email)
+                todo[index] = order
         else:
             todo[index] = order
     if todo:
-        member_ids = {members[order.customer_id] for order in todo.values()}
+        member_ids = {members[order.customer_id] for order in todo.values() if order.customer_id in members}
         try:
-            recorded = _record(program=program, orders=todo, member_ids=member_ids)
+            recorded = _record(program=program, orders=todo, member_ids=member_ids, new_customers=new_customers)
         except IntegrityError:
             # An order id of the batch was recorded meanwhile by another call: nothing of the batch was written;
             # the one-order path answers each item (the replays included).
@@ -127,17 +132,23 @@ def _members_existing(*, program: Program, customer_ids: set[str]) -> dict[str, 
     return dict(rows)
 
 
-def _record(*, program: Program, orders: dict[int, OrderInput], member_ids: set[int]) -> dict[int, ItemOutcome]:
-    """The orders of existing members, in one transaction with the members locked; the members whose orders could
-    cross a tier threshold before their last one are left out (None)."""
+def _record(
+    *, program: Program, orders: dict[int, OrderInput], member_ids: set[int], new_customers: dict[str, str]
+) -> dict[int, ItemOutcome]:
+    """The orders in one transaction: the existing members locked, the new ones created; the members whose orders
+    could cross a tier threshold before their last one, and customers another call created meanwhile, are left
+    out (None)."""
     config = program_config(program)
     now = timezone.now()
     outcomes: dict[int, ItemOutcome] = {}
     with transaction.atomic():
         locked = _members_lock(program=program, config=config, member_ids=member_ids)
+        if new_customers:
+            locked.update(members_create_many(program=program, config=config, customers=new_customers, at=now))
         by_member: dict[int, list[int]] = defaultdict(list)
         for index, order in orders.items():
-            by_member[locked[order.customer_id].pk].append(index)
+            if order.customer_id in locked:
+                by_member[locked[order.customer_id].pk].append(index)
         members = {member.pk: member for member in locked.values()}
         one_by_one = _may_move_up_midway(
             program=program, config=config, members=members, orders=orders, by_member=by_member, at=now

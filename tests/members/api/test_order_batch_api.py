@@ -167,3 +167,27 @@ def test_batches_over_the_same_members_at_once_neither_deadlock_nor_lose_points(
     assert Order.objects.filter(program=program).count() == 240
     assert sum(Member.objects.filter(program=program).values_list("orders_count", flat=True)) == 240
     assert_ledger_clean()
+
+
+def test_new_customers_in_a_batch_join_as_single_calls_make_them_join(db, assert_ledger_clean):
+    # given two identical programs with sign-up points and tiers
+    single_program, batch_program = _program(), _program()
+    for program in (single_program, batch_program):
+        EarningRuleFactory(program=program, type=RuleType.SIGNUP, points=25, name="Welcome")
+    orders = [
+        {"order_id": f"n-{n}", "customer_id": f"new-{n % 3}", "email": f"new{n % 3}-{n}@example.com",
+         "subtotal": "12.00", "currency": "USD"}
+        for n in range(7)
+    ] + _orders(3, prefix="known")  # fmt: skip
+
+    # when the same orders go one by one and as a batch
+    singles = _single_answers(client_for(single_program), orders)
+    batched = _batch_answers(client_for(batch_program), orders)
+
+    # then the same answers, members (entry tier, the first order's email), sign-up points and ledger
+    assert batched == singles
+    assert _state(batch_program) == _state(single_program)
+    emails = dict(Member.objects.filter(program=batch_program).values_list("customer_id", "email"))
+    assert emails["new-1"] == "new1-1@example.com"
+    assert Member.objects.filter(program=batch_program, tier__key="bronze").count() == 8
+    assert_ledger_clean()

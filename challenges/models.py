@@ -81,7 +81,8 @@ class Challenge(models.Model):
         errors = {}
         if self.metric == ChallengeMetric.EVENT and not self.event_type:
             errors["event_type"] = "Name the event type this challenge counts."
-        if self.metric in (ChallengeMetric.ORDERS, ChallengeMetric.EVENT) and self.target != int(self.target or 0):
+        counted = self.metric in (ChallengeMetric.ORDERS, ChallengeMetric.EVENT)
+        if counted and self.target is not None and self.target != int(self.target):
             errors["target"] = "Orders and events are counted in whole numbers."
         if not self.reward_points and self.reward_id is None:
             errors["reward_points"] = "Give points, a reward, or both."

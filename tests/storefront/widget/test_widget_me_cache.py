@@ -187,3 +187,16 @@ def test_the_answer_shows_the_server_apis_member_transactions_rewards_and_codes(
     assert [{k: v for k, v in r.items() if k not in ("redeemable", "blocked_by")} for r in body["rewards"]] == catalog
     assert [list(r)[-2:] for r in body["rewards"]] == [["redeemable", "blocked_by"]] * 3
     assert [r["blocked_by"] for r in body["rewards"]] == [None, "tier_required", "insufficient_points"]
+
+
+def test_a_saved_program_is_looked_up_again_at_once(program, django_assert_num_queries):
+    # given
+    client = widget_client(program)
+    assert client.get("/api/widget/v1/program").json()["name"] == program.name
+
+    # when
+    program.name = "Renamed rewards"
+    program.save()
+
+    # then
+    assert client.get("/api/widget/v1/program").json()["name"] == "Renamed rewards"

@@ -15,7 +15,7 @@ per chunk of members, one transaction locks them in PK order and moves the rows 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
@@ -170,7 +170,27 @@ def members_save(members: list[Member], *fields: str, at: datetime | None = None
     at = at or timezone.now()
     for member in members:
         member.updated_at = at
-    Member.objects.bulk_update(members, [*dict.fromkeys((*fields, "updated_at"))], batch_size=1000)
+    fields = [*dict.fromkeys((*fields, "updated_at"))]
+    if connection.vendor != "postgresql":
+        Member.objects.bulk_update(members, fields, batch_size=1000)
+        return
+    # Django's bulk_update is a CASE per column and row: slow to build and to run for a thousand members.
+    # One UPDATE … FROM (VALUES …) instead, every value adapted by its model field and cast to its column type.
+    columns = [Member._meta.get_field(name) for name in fields]
+    row = "(" + ", ".join(["%s::bigint", *(f"%s::{column.db_type(connection)}" for column in columns)]) + ")"
+    params = [
+        value
+        for member in members
+        for value in (member.pk, *(c.get_db_prep_save(getattr(member, c.attname), connection) for c in columns))
+    ]
+    names = ", ".join(column.column for column in columns)
+    assignments = ", ".join(f"{column.column} = v.{column.column}" for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Member._meta.db_table} AS m SET {assignments} FROM (VALUES {', '.join([row] * len(members))})"
+            f" AS v(id, {names}) WHERE m.id = v.id",
+            params,
+        )
 
 
 def member_save(member: Member, *fields: str, at: datetime | None = None) -> None:

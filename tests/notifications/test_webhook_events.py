@@ -242,3 +242,25 @@ def test_another_programs_endpoint_gets_nothing(program, receiver, django_captur
     # then the other program's endpoint received nothing
     assert receiver.requests == []
     assert not WebhookDelivery.objects.exists()
+
+
+def test_a_batch_of_orders_posts_each_fact_once(program, api, receiver, django_capture_on_commit_callbacks):
+    # given an existing member, an endpoint taking member.created and points.earned
+    member_join(program=program, customer_id="c1", email="c1@example.com")
+    subscribe(program, receiver, WebhookEvent.MEMBER_CREATED, WebhookEvent.POINTS_EARNED)
+    orders = [
+        {"order_id": "b-1", "customer_id": "c1", "subtotal": "10.00", "currency": "USD"},
+        {"order_id": "b-2", "customer_id": "c1", "subtotal": "20.00", "currency": "USD"},
+        {"order_id": "b-3", "customer_id": "new", "email": "new@example.com", "subtotal": "30.00", "currency": "USD"},
+    ]
+    # when the batch is sent, then sent again
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert api.post("/api/v1/orders/batch", {"orders": orders}, format="json").status_code == 200
+    # then the new customer was announced once and each order's points once, with the balance after each
+    assert [e["data"]["customer_id"] for e in received(receiver, "member.created")] == ["new"]
+    earned = sorted(
+        (e["data"]["order_id"], e["data"]["points"], e["data"]["balance"]) for e in received(receiver, "points.earned")
+    )
+    assert earned == [("b-1", 10, 10), ("b-2", 20, 30), ("b-3", 30, 30)]
+    assert all(verify(r, "s3cret") for r in receiver.requests)

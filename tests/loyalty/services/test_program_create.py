@@ -47,12 +47,14 @@ def test_two_creations_of_one_slug_at_once_make_one_program():
 def test_creating_a_program_takes_the_same_queries_whatever_its_size():
     # given a small program (the example: 6 rules, 3 tiers, 4 rewards) and a bigger one (the demo: 7, 4, 8)
     small = example()
+    small["segments"] = [{"key": "everyone", "name": "Everyone", "conditions": []}]  # the demo has one too
     big = json.loads(DEMO_PATH.read_text())
     # when each is created
     with CaptureQueriesContext(connection) as small_queries:
         program_file_create(small)
     with CaptureQueriesContext(connection) as big_queries:
         program_file_create(big)
-    # then rules, tiers and rewards are inserted in bulk: the count does not grow with the file
+    # then rules, tiers, segments and rewards are inserted in bulk: the count does not grow with the file
     assert len(small_queries) == len(big_queries)
-    assert sum(query["sql"].startswith("INSERT") for query in big_queries.captured_queries) == 6
+    # merchant, program, tiers, segments, rules, API key, rewards, and the storefront catalog version
+    assert sum(query["sql"].startswith("INSERT") for query in big_queries.captured_queries) == 8

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
-from loyalty.models import ApiKey, EarningRule, Program, Tier
+from loyalty.models import ApiKey, EarningRule, Program, Segment, Tier
 
 
 def cache_seconds() -> int:
@@ -51,7 +51,7 @@ def program_config(program: Program) -> ProgramConfig:
     if config is None:
         config = ProgramConfig(
             program_id=program.pk,
-            rules=tuple(EarningRule.objects.filter(program_id=program.pk)),
+            rules=tuple(EarningRule.objects.filter(program_id=program.pk).select_related("segment")),
             tiers=tuple(Tier.objects.filter(program_id=program.pk).order_by("position", "id")),
         )
         cache.set(key, config, cache_seconds())
@@ -107,3 +107,4 @@ def connect_signals() -> None:
     _connect(ApiKey, _api_key_saved)
     _connect(EarningRule, _rule_or_tier_saved)
     _connect(Tier, _rule_or_tier_saved)
+    _connect(Segment, _rule_or_tier_saved)  # the rules carry their segment

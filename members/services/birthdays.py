@@ -22,6 +22,7 @@ from members.choices import TransactionKind, TransactionSource, TransactionStatu
 from members.job_models import NotificationKind, WebhookEvent
 from members.models import Member, Transaction
 from members.notifications.queue import notifications_create
+from members.segments import segment_q
 from members.services.job_chunks import member_id_ranges
 from members.services.job_runs import job_progress
 from members.services.ledger import POINTS_LIMIT
@@ -66,6 +67,8 @@ def birthdays_on(today: date) -> Q:
 def _award_chunk(*, program: Program, rule: EarningRule, first: int, last: int, today: date, at: datetime) -> int:
     points = rule.points
     celebrating = Member.objects.filter(birthdays_on(today), program_id=program.pk, pk__gte=first, pk__lte=last)
+    if rule.segment_id is not None:  # a segment-limited birthday rule: its members only, in the same query
+        celebrating = celebrating.filter(segment_q(rule.segment, at=at))
     locked = list(celebrating.select_for_update().order_by("pk").values_list("pk", "points_balance", "lifetime_points"))
     if not locked:
         return 0

@@ -15,6 +15,7 @@ from loyalty.periods import period_bounds
 from loyalty.rules import live_rules
 from members.choices import TransactionKind, TransactionSource
 from members.models import Event, Member
+from members.segments import segment_limited_filter
 from members.services.inputs import id_clean
 from members.services.ledger import member_lock, points_post
 from members.services.tiers import tier_evaluate_after_earning
@@ -46,12 +47,13 @@ def event_record(
     existing = Event.objects.select_related("member__tier").filter(program=program, event_id=event_id).first()
     if existing:
         return EventResult(existing, existing.member, created=False)
-    member = Member.objects.filter(program=program, customer_id=customer_id).only("pk").first()
+    member = Member.objects.filter(program=program, customer_id=customer_id).only("pk", "program_id").first()
     if member is None:
         raise NotFound(f"No member with customer_id {customer_id!r}.", code="member_not_found")
     occurred_at = occurred_at or timezone.now()
     rules = live_rules(program.earning_rules.all(), rule_type=RuleType.CUSTOM_EVENT, at=occurred_at)
-    rule = next((r for r in rules if r.event == type), None)
+    # A segment-limited rule only for its members (a query only when such a rule matches the type).
+    rule = next(iter(segment_limited_filter([r for r in rules if r.event == type], member, at=occurred_at)), None)
     try:
         with transaction.atomic():
             member = member_lock(member.pk)

@@ -12,6 +12,7 @@ from loyalty.models import Program
 from loyalty.rules import live_rules
 from members.choices import TierChangeReason, TransactionKind, TransactionSource
 from members.models import Member, TierChange
+from members.segments import segment_limited_filter
 from members.services.ledger import Credit, credits_post, member_lock, points_post
 from members.services.tiers import member_tier_join
 from members.webhooks.events import member_created_announce
@@ -94,7 +95,8 @@ def _member_create(*, program: Program, customer_id: str, defaults: dict, at: da
             member.pk = None
     member = member_lock(member.pk)
     member_tier_join(member=member, at=at)
-    for rule in live_rules(program.earning_rules.all(), rule_type=RuleType.SIGNUP, at=at):
+    signup_rules = live_rules(program.earning_rules.select_related("segment"), rule_type=RuleType.SIGNUP, at=at)
+    for rule in segment_limited_filter(signup_rules, member, at=at):  # segment-limited: their members only
         if rule.points:
             points_post(
                 member=member,
@@ -160,7 +162,7 @@ def members_create_many(*, program: Program, config, customers: dict[str, str], 
                 description=rule.name or "Welcome bonus",
             )
             for member in created.values()
-            for rule in signup
+            for rule in segment_limited_filter(signup, member, at=at)
         ],
         at=at,
     )

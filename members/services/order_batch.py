@@ -31,6 +31,7 @@ from loyalty.program_config import ProgramConfig, program_config
 from loyalty.rules import order_points
 from members.choices import PointsStatus, TransactionKind, TransactionSource
 from members.models import Member, Order
+from members.segments import order_rules_for
 from members.services.inputs import id_clean, money_clean
 from members.services.ledger import Credit, credits_post, members_save, points_check_within_limit
 from members.services.members import members_create_many
@@ -178,7 +179,7 @@ class _Batch:
         program, placed_at = self.program, order.placed_at or self.at
         points = order_points(
             program=program,
-            rules=self.config.rules,
+            rules=order_rules_for(self.config.rules, member, at=placed_at),  # segment-limited: their members only
             subtotal=order.subtotal,
             placed_at=placed_at,
             tier_multiplier=member.tier.multiplier if member.tier else Decimal("1"),
@@ -312,7 +313,7 @@ def _may_move_up_midway(
             added = sum(
                 order_points(
                     program=program,
-                    rules=config.rules,
+                    rules=order_rules_for(config.rules, member, at=order.placed_at or at),
                     subtotal=order.subtotal,
                     placed_at=order.placed_at or at,
                     tier_multiplier=multiplier,

@@ -14,6 +14,7 @@ from loyalty.program_config import ProgramConfig, program_config
 from loyalty.rules import order_points
 from members.choices import PointsStatus, TransactionKind, TransactionSource
 from members.models import Member, Order
+from members.segments import order_rules_for
 from members.services.inputs import id_clean, money_clean
 from members.services.ledger import member_lock, member_save, points_check_within_limit, points_post
 from members.services.members import member_get_or_create
@@ -137,7 +138,7 @@ def _order_post(
     """The writes of one order for its locked member; returns the order and the member's next tier."""
     points = order_points(
         program=program,
-        rules=rules,
+        rules=order_rules_for(rules, member, at=placed_at),  # segment-limited rules: their members only
         subtotal=subtotal,
         placed_at=placed_at,
         tier_multiplier=member.tier.multiplier if member.tier else Decimal("1"),

@@ -15,6 +15,7 @@ from loyalty.api.fields import IdField, MoneyField, storable_text
 from loyalty.api.schema import error_response, write_errors
 from loyalty.errors import NotFound, ValidationFailed
 from loyalty.rules import order_points
+from members.segments import order_rules_for
 from members.selectors import member_get
 from rewards.api.serializers import RedemptionOutputSerializer
 from rewards.selectors import reward_get
@@ -188,15 +189,16 @@ class WidgetPointsPreviewApi(WidgetApi):
         serializer = self.InputSerializer(data={"subtotal": request.query_params.get("subtotal", "")})
         serializer.is_valid(raise_exception=True)
         program = request.program
-        multiplier = Decimal("1")
+        multiplier, member, now = Decimal("1"), None, timezone.now()
         if request.shopper.customer_id is not None:
             member = self.shopper_member(request)
             multiplier = member.tier.multiplier if member.tier else multiplier
         points = order_points(
             program=program,
-            rules=program.earning_rules.all(),
+            # Segment-limited rules count for their members only (never for a guest).
+            rules=order_rules_for(program.earning_rules.select_related("segment"), member, at=now),
             subtotal=serializer.validated_data["subtotal"],
-            placed_at=timezone.now(),
+            placed_at=now,
             tier_multiplier=multiplier,
         )
         data = {"points": points, "points_label": program.points_label(points)}

@@ -138,8 +138,10 @@ def harness_run(
         base_url=base_url,
         api_key=api_key,
         run_id=f"bb{int(time.time())}",
-        orders=1000 if quick else 4000,
-        batch_size=250 if quick else 1000,
+        # 250 a call: on the shared 2-core machine a 1,000-order call waiting for another's member locks outlived
+        # gunicorn's 30 s worker timeout (measured 2026-11-23, load average 15); the endpoint takes up to 1,000.
+        orders=1000 if quick else 2000,
+        batch_size=250,
         pool=pool,
     )
     print(f"[bench] batch ingestion: {json.dumps(result)}", flush=True)

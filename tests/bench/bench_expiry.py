@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench.common import (
+    StatementCount,
     bench_main,
     cpu_meter,
     docs_section_write,
@@ -89,11 +90,7 @@ def _measure_job(program) -> dict:
 
     from members.services.expiry import expire_points
 
-    statements = []
-
-    def count(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
+    count = StatementCount()
 
     tracemalloc.start()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -104,7 +101,7 @@ def _measure_job(program) -> dict:
     return {
         **used,
         "rows": rows,
-        "statements": len(statements),
+        "statements": count.n,
         "python_peak_kib": round(peak / 1024),
         "rss_growth_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before,
     }

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench.common import (
+    StatementCount,
     bench_main,
     cpu_meter,
     docs_section_write,
@@ -134,11 +135,7 @@ def _measure_job(program) -> dict:
 
     from members.services.tier_recalculation import tiers_recalculate
 
-    queries = []
-
-    def count(execute, sql, params, many, context):
-        queries.append(sql)
-        return execute(sql, params, many, context)
+    count = StatementCount()
 
     tracemalloc.start()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -150,7 +147,7 @@ def _measure_job(program) -> dict:
     return {
         **used,
         "moved": moved,
-        "queries": len(queries),
+        "queries": count.n,
         "python_peak_kib": round(peak / 1024),
         "rss_growth_kib": rss_after - rss_before,
     }

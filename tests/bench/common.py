@@ -246,3 +246,15 @@ def job_summary_row(key: str, what: str, r: dict, target: float, command: str) -
         command=command,
         load_average=r["load_average"],
     )
+
+
+class StatementCount:
+    """A connection.execute_wrapper that counts the statements a job issues without keeping their text (a list of
+    SQL strings would grow inside the traced process and show in the job's memory peak)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.n += 1
+        return execute(sql, params, many, context)

@@ -115,7 +115,15 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="rewards@localhost")
 # A send never hangs past this (seconds), so a claim older than reap_notifications' 15 minutes is a dead worker.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT") or 30)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttle counters, cached widget answers and program configuration share this cache: locmem's default of 300
+# entries would have them evict each other with a few hundred active shoppers per process.
+LOCMEM_MAX_ENTRIES = 20_000
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": LOCMEM_MAX_ENTRIES},
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["loyalty.api.authentication.ApiKeyAuthentication"],

@@ -1,7 +1,7 @@
 """Production: PostgreSQL, a real broker, secure cookies and HSTS. Every secret from the environment."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, LOGGING, env
+from .base import DATABASES, LOCMEM_MAX_ENTRIES, LOGGING, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -19,6 +19,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
 }
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", LOCMEM_MAX_ENTRIES)
 # One JSON object per log line, with the request id, unless LOG_FORMAT=plain.
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")
 # Load balancers probe /healthz over plain HTTP inside the private network.

@@ -124,9 +124,9 @@ PostgreSQL, same program): {r["orders"]:,} single orders, then {r["orders"]:,} o
 members of the seeded pool, {r["new_share"]:.0%} for new customers (the order creates the member); every answer must
 be a creation. How a batch is recorded: `members/services/order_batch.py` — the existing orders (replays) and the
 members in one query each, then one transaction: the members locked in primary-key order, the orders in one INSERT,
-the ledger rows in one INSERT, every member's counters in one UPDATE, the tier standings in one query; new
-customers' orders (member creation with sign-up points), repeated order ids and members who could move up a tier
-before their last order of the batch go through the single-order path, in order.
+the ledger rows in one INSERT, every member's counters in one UPDATE, the tier standings in one query, new
+customers' members (entry tier, sign-up points) in one INSERT; repeated order ids and members who could move up a
+tier before their last order of the batch go through the single-order path, in order.
 """
 
 

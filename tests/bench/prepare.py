@@ -117,6 +117,8 @@ def order_queries() -> dict:
     _key, raw_key = api_key_issue(program=program, name="bench-probe")
     client = Client(HTTP_HOST="127.0.0.1")
     stamp = timezone.now().strftime("%H%M%S%f")
+    # As a serving worker is: the key's program, the rules and tiers, the webhook and challenge flags cached.
+    _order_call(client, api_key=raw_key, order_id=f"probe-warm-{stamp}", customer_id=CUSTOMER_ID.format(1))
     existing = _order_call(client, api_key=raw_key, order_id=f"probe-a-{stamp}", customer_id=CUSTOMER_ID.format(0))
     new = _order_call(client, api_key=raw_key, order_id=f"probe-b-{stamp}", customer_id=f"probe-new-{stamp}")
     replay = _order_call(client, api_key=raw_key, order_id=f"probe-a-{stamp}", customer_id=CUSTOMER_ID.format(0))

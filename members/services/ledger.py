@@ -1,5 +1,6 @@
-"""THE writer of points. Every change of a balance goes through `points_post`, inside a transaction,
-with the member row locked (`member_lock`), in the same transaction as its ledger row.
+"""THE writer of points. Every change of a balance goes through `points_post` (or `credits_post`, the same for
+many credits at once: a batch of orders), inside a transaction, with the member row locked (`member_lock`), in
+the same transaction as its ledger row.
 
 Invariants (checked by `ledger_verify` and the property-based tests):
 - points_balance == sum(points of active rows) ≥ 0

@@ -40,7 +40,7 @@ def causes(request, program, member):
 
 
 def _points(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_POINTS_FIELD else None
+    return int(raw) if raw.isdecimal() and len(raw) <= 10 and int(raw) <= MAX_POINTS_FIELD else None
 
 
 _REFUSALS = {

@@ -177,7 +177,7 @@ def history(request, program, member):
     """Newest first, by keyset (`?before=<id>`): a page costs the same on the first and the thousandth."""
     rows = Transaction.objects.filter(member=member).select_related("order").order_by("-id")
     before = request.GET.get("before", "")
-    if before.isdigit() and len(before) < 19:
+    if before.isdecimal() and len(before) < 19:  # not isdigit(): "²" is a digit that int() refuses
         rows = rows.filter(id__lt=int(before))
     page = list(rows[: HISTORY_PAGE_SIZE + 1])
     more = len(page) > HISTORY_PAGE_SIZE

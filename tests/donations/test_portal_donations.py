@@ -86,7 +86,7 @@ def test_more_than_the_balance_is_refused_with_nothing_written(client, shop, mem
     assert Member.objects.get(pk=member.pk).points_balance == member.points_balance
 
 
-@pytest.mark.parametrize("points", ["", "abc", "-1", "0", "3", "1.5", "9" * 40, "\x00"])
+@pytest.mark.parametrize("points", ["", "abc", "-1", "0", "3", "1.5", "9" * 40, "\x00", "²"])
 def test_bad_amounts_are_refused(client, shop, member, points):
     water = cause(shop, min_points=5)
     signed_in(client, member)

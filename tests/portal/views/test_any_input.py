@@ -47,3 +47,12 @@ def test_member_forms(client, shop, member, first, last, birthday, before, nonce
     ]
     # then
     assert all(answer.status_code < 500 for answer in answers)
+
+
+def test_history_cursor_of_non_ascii_digits(client, shop, member):
+    # given: "²" passes str.isdigit() but not int(); Arabic-Indic digits are decimals int() reads
+    signed_in(client, member)
+    # when
+    answers = [client.get(f"/p/{shop.slug}/history/", {"before": before}) for before in ("²", "١٢", "12")]
+    # then
+    assert [answer.status_code for answer in answers] == [200, 200, 200]

@@ -10,9 +10,8 @@ from rest_framework.response import Response
 from donations.models import Donation
 from donations.selectors import cause_list
 from donations.services.donate import cause_get, points_donate
-from loyalty.api.fields import PointsField, storable_text
+from loyalty.api.fields import PointsField, idempotency_key_header
 from loyalty.api.schema import error_response, write_errors
-from loyalty.errors import ValidationFailed
 from storefront.widget.views import SHOPPER_HEADERS, UNAUTHORIZED, WidgetApi
 
 RECENT_DONATIONS = 20
@@ -86,11 +85,7 @@ class WidgetDonationsApi(WidgetApi):
         tags=["widget"],
     )
     def post(self, request):
-        idempotency_key = request.headers.get("Idempotency-Key") or ""
-        if idempotency_key and not storable_text(idempotency_key):
-            raise ValidationFailed(
-                "The Idempotency-Key header must be 1–255 characters.", code="invalid_idempotency_key"
-            )
+        idempotency_key = idempotency_key_header(request) or ""
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = self.shopper_member(request)

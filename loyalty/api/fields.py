@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.utils import timezone
 from rest_framework import serializers
 
+from loyalty.errors import ValidationFailed
+
 MAX_ID_LENGTH = 255
 MAX_POINTS = 1_000_000_000
 MAX_JSON_BYTES = 16_384
@@ -199,3 +201,13 @@ def _storable_text(text: str) -> bool:
 def storable_text(text: str, *, max_length: int = MAX_ID_LENGTH) -> bool:
     """Whether a path parameter or header value can be looked up in the database as is."""
     return 0 < len(text) <= max_length and _storable_text(text)
+
+
+def idempotency_key_header(request, *, max_length: int = MAX_ID_LENGTH) -> str | None:
+    """The request's `Idempotency-Key` header (None when absent); a value that can't be stored is a 400."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not storable_text(key, max_length=max_length):
+        raise ValidationFailed(
+            f"The Idempotency-Key header must be 1–{max_length} printable characters.", code="invalid_idempotency_key"
+        )
+    return key

@@ -18,11 +18,12 @@ from loyalty.api.fields import (
     PastDateTimeField,
     PointsField,
     StrictCharField,
+    idempotency_key_header,
     storable_text,
 )
 from loyalty.api.pagination import NewestFirstCursorPagination
 from loyalty.api.schema import auth_errors, error_response, write_errors
-from loyalty.errors import NotFound, ValidationFailed
+from loyalty.errors import NotFound
 from members.api.serializers import (
     MemberOutputSerializer,
     TransactionOutputSerializer,
@@ -143,8 +144,12 @@ class MemberUpsertApi(APIView):
         examples=[
             OpenApiExample(
                 "New member",
-                value={"customer_id": "c-42", "email": "layla@example.com", "first_name": "Layla",
-                       "attributes": {"plan": "pro", "store": "dubai-mall", "newsletter": True, "age": 34}},  # fmt: skip
+                value={
+                    "customer_id": "c-42",
+                    "email": "layla@example.com",
+                    "first_name": "Layla",
+                    "attributes": {"plan": "pro", "store": "dubai-mall", "newsletter": True, "age": 34},
+                },
                 request_only=True,
             ),
             OpenApiExample("Member", value=MEMBER_EXAMPLE, response_only=True, status_codes=["201", "200"]),
@@ -254,11 +259,7 @@ class MemberAdjustmentCreateApi(APIView):
     )
     def post(self, request, customer_id: str):
         customer_id = _path_id(customer_id, code="member_not_found", what="member")
-        idempotency_key = request.headers.get("Idempotency-Key")
-        if idempotency_key is not None and not storable_text(idempotency_key):
-            raise ValidationFailed(
-                "The Idempotency-Key header must be 1–255 printable characters.", code="invalid_idempotency_key"
-            )
+        idempotency_key = idempotency_key_header(request)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = member_get(program=request.program, customer_id=customer_id)

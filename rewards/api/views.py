@@ -7,9 +7,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from loyalty.api.fields import IdField, MoneyField, PointsField, StrictCharField, storable_text
+from loyalty.api.fields import IdField, MoneyField, PointsField, StrictCharField, idempotency_key_header, storable_text
 from loyalty.api.schema import auth_errors, error_response, write_errors
-from loyalty.errors import NotFound, ValidationFailed
+from loyalty.errors import NotFound
 from members.selectors import member_get
 from rewards.api import examples
 from rewards.api.serializers import (
@@ -58,12 +58,7 @@ def _member(request, customer_id: str):
 
 
 def _idempotency_key(request) -> str:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not storable_text(key):
-        raise ValidationFailed(
-            "The Idempotency-Key header must be 1–255 printable characters.", code="invalid_idempotency_key"
-        )
-    return key or ""
+    return idempotency_key_header(request) or ""
 
 
 def _voucher_check_data(voucher, *, subtotal=None) -> dict:

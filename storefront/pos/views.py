@@ -8,9 +8,14 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from loyalty.api.fields import IdField, MoneyField, PastDateTimeField, StrictCharField, storable_text
+from loyalty.api.fields import (
+    IdField,
+    MoneyField,
+    PastDateTimeField,
+    StrictCharField,
+    idempotency_key_header,
+)
 from loyalty.api.schema import auth_errors, error_response, write_errors
-from loyalty.errors import ValidationFailed
 from members.api.serializers import MemberOutputSerializer, member_with_program
 from referrals.services.flows import order_paid
 from rewards.api.serializers import RedemptionOutputSerializer
@@ -153,11 +158,7 @@ class PosRedemptionCreateApi(APIView):
         tags=["pos"],
     )
     def post(self, request):
-        key = request.headers.get("Idempotency-Key") or ""
-        if key and not storable_text(key, max_length=200):
-            raise ValidationFailed(
-                "The Idempotency-Key header must be 1–200 characters.", code="invalid_idempotency_key"
-            )
+        key = idempotency_key_header(request, max_length=200) or ""
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

@@ -11,9 +11,9 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from loyalty.api.fields import IdField, MoneyField, storable_text
+from loyalty.api.fields import IdField, MoneyField, idempotency_key_header
 from loyalty.api.schema import error_response, write_errors
-from loyalty.errors import NotFound, ValidationFailed
+from loyalty.errors import NotFound
 from loyalty.rules import order_points
 from members.segments import order_rules_for
 from members.selectors import member_get
@@ -154,11 +154,7 @@ class WidgetRedemptionCreateApi(WidgetApi):
         tags=["widget"],
     )
     def post(self, request):
-        idempotency_key = request.headers.get("Idempotency-Key") or ""
-        if idempotency_key and not storable_text(idempotency_key):
-            raise ValidationFailed(
-                "The Idempotency-Key header must be 1–255 characters.", code="invalid_idempotency_key"
-            )
+        idempotency_key = idempotency_key_header(request) or ""
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = self.shopper_member(request)

@@ -8,13 +8,11 @@ Data: `manage.py seed_bench` (0-8 orders per member over two years), reused when
 """
 
 import os
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from tests.bench.common import bench_main, cpu_meter, docs_section_write
+from tests.bench.common import bench_log, bench_main, best_of, cpu_meter, docs_section_write
 
 SECTION = "## Challenges and leaderboard"
 SLUG = "bench-challenges"
@@ -30,17 +28,7 @@ SELECT t.member_id, SUM(t.points) AS total
 """
 
 
-def log(message: str) -> None:
-    print(f"[bench_challenges {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
-
-
-def best_of(runs: int, work) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = work()
-        best = min(best, time.perf_counter() - started)
-    return best, result
+log = bench_log("bench_challenges")
 
 
 def _orders(program, prefix: str) -> dict:

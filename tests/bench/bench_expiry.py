@@ -16,13 +16,13 @@ rows; a program of N/10 members is measured too, to show the job's memory does n
 """
 
 import resource
-import sys
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench.common import (
     StatementCount,
+    bench_log,
     bench_main,
     cpu_meter,
     docs_section_write,
@@ -42,8 +42,7 @@ AS_OF = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
 TARGET_RATIO = 3.0
 
 
-def log(message: str) -> None:
-    print(f"[bench_expiry {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+log = bench_log("bench_expiry")
 
 
 def _analyze() -> None:

@@ -11,12 +11,11 @@ restored and the hand-written statements run on it.
 """
 
 import os
-import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from tests.bench.common import bench_main, cpu_meter, docs_section_write
+from tests.bench.common import bench_log, bench_main, cpu_meter, docs_section_write
 
 SECTION = "## Paid membership lapse"
 AS_OF = datetime(2026, 11, 1, 3, 0, tzinfo=UTC)
@@ -32,8 +31,7 @@ HAND_WRITTEN = [
 ]
 
 
-def log(message: str) -> None:
-    print(f"[bench_memberships {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+log = bench_log("bench_memberships")
 
 
 def _seed(members: int):

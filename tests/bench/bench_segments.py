@@ -12,12 +12,11 @@ AND RFM score (R+F+M) >= 9, compiled by `members.segments` to one COUNT query. E
 """
 
 import os
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.bench.common import bench_main, docs_section_write, summary_row, summary_write
+from tests.bench.common import bench_log, bench_main, best_of, docs_section_write, summary_row, summary_write
 
 SECTION = "## Segments"
 SLUG = "bench-segments"
@@ -37,17 +36,7 @@ WHERE program_id = %(program)s
 """
 
 
-def log(message: str) -> None:
-    print(f"[bench_segments {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
-
-
-def best_of(runs: int, work) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = work()
-        best = min(best, time.perf_counter() - started)
-    return best, result
+log = bench_log("bench_segments")
 
 
 def _prepare(members: int):

@@ -22,7 +22,6 @@ grow with the number of members.
 
 import os
 import resource
-import sys
 import tracemalloc
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from tests.bench.common import (
     StatementCount,
+    bench_log,
     bench_main,
     cpu_meter,
     docs_section_write,
@@ -79,8 +79,7 @@ def _throwaway_database():
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
-def log(message: str) -> None:
-    print(f"[bench_tiers {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+log = bench_log("bench_tiers")
 
 
 def _analyze() -> None:

@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "benchmarks.md"
 SUMMARY = "## Summary"
+
+
+def bench_log(name: str) -> Callable[[str], None]:
+    """A bench's progress lines on stderr, stamped with its name and the time."""
+
+    def log(message: str) -> None:
+        print(f"[{name} {datetime.now(UTC):%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+    return log
+
+
+def best_of(runs: int, work: Callable[[], object]) -> tuple[float, object]:
+    """The shortest wall time of `runs` calls of `work`, and the last call's result."""
+    best, result = float("inf"), None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = work()
+        best = min(best, time.perf_counter() - started)
+    return best, result
 
 
 def section_replace(document: str, text: str) -> str:

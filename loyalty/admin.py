@@ -98,7 +98,29 @@ class MerchantMembershipAdmin(SuperuserOnlyAdmin):
                      actor=request.user, obj=saved, before=before, after=model_snapshot(saved))  # fmt: skip
 
 
-class EarningRuleInline(ScopedTabularInline):
+class ProgramChoicesInlineMixin:
+    """The tier and segment selects of a program's inline rows list that program's own rows, read once per page
+    (a select per row would cost a query per row)."""
+
+    program_choice_fields = ("min_tier", "segment")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name not in self.program_choice_fields or formfield is None:
+            return formfield
+        program_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+        # scope_queryset already narrowed the choices to the merchant; a new program has none of its own yet.
+        formfield.queryset = (
+            formfield.queryset.filter(program_id=program_id) if program_id else formfield.queryset.none()
+        )
+        formfield.choices = [("", "---------"), *((row.pk, str(row)) for row in formfield.queryset)]
+        inner = getattr(formfield.widget, "widget", None)  # the admin's related-field wrapper renders this one
+        if inner is not None:
+            inner.choices = formfield.choices
+        return formfield
+
+
+class EarningRuleInline(ProgramChoicesInlineMixin, ScopedTabularInline):
     model = EarningRule
     form = EarningRuleForm
     verbose_name = "earning rule"
@@ -109,7 +131,7 @@ class EarningRuleInline(ScopedTabularInline):
         return super().get_queryset(request).exclude(type=RuleType.BONUS_MULTIPLIER)
 
 
-class BonusCampaignInline(ScopedTabularInline):
+class BonusCampaignInline(ProgramChoicesInlineMixin, ScopedTabularInline):
     model = EarningRule
     form = BonusCampaignForm
     verbose_name = "bonus campaign"
@@ -127,7 +149,7 @@ class TierInline(ScopedTabularInline):
     extra = 0
 
 
-class RewardInline(ScopedStackedInline):
+class RewardInline(ProgramChoicesInlineMixin, ScopedStackedInline):
     model = Reward
     form = RewardForm
     extra = 0
@@ -135,19 +157,11 @@ class RewardInline(ScopedStackedInline):
         ("key", "name", "type", "active"),
         ("points_cost", "value", "product_id"),
         ("variable", "max_points"),
-        ("min_tier", "stock", "limit_per_member", "min_subtotal"),
+        ("min_tier", "segment", "stock", "limit_per_member", "min_subtotal"),
         ("starts_at", "ends_at", "code_expiry_days", "position"),
         "description",
         "image_url",
     ]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        program_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
-        if db_field.name == "min_tier" and formfield is not None:
-            # Only this program's tiers (scope_queryset already narrowed them to the merchant).
-            formfield.queryset = formfield.queryset.filter(program_id=program_id) if program_id else formfield.queryset
-        return formfield
 
 
 class ApiKeyInline(ScopedTabularInline):

@@ -85,6 +85,7 @@ class EarningRuleForm(ProgramFileCheckedForm):
             "min_subtotal",
             "starts_at",
             "ends_at",
+            "segment",
             "active",
             "position",
         ]
@@ -112,7 +113,7 @@ class BonusCampaignForm(EarningRuleForm):
     the multiplier on top."""
 
     class Meta(EarningRuleForm.Meta):
-        fields = ["key", "name", "multiplier", "starts_at", "ends_at", "active", "position"]
+        fields = ["key", "name", "multiplier", "starts_at", "ends_at", "segment", "active", "position"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,22 +15,21 @@ The hand-written statement runs first inside a transaction that is rolled back, 
 rows; a program of N/10 members is measured too, to show the job's memory does not grow with the rows.
 """
 
-import resource
-import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench.common import (
-    StatementCount,
     bench_log,
     bench_main,
     cpu_meter,
     docs_section_write,
+    job_measure,
     job_summary_row,
     job_vs_sql_results,
     seeded_programs,
     seeding_note,
     summary_write,
+    vacuum_analyze,
 )
 from tests.bench.common import (
     cpu_cell as cpu,
@@ -46,11 +45,7 @@ log = bench_log("bench_expiry")
 
 
 def _analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for table in ("members_member", "members_transaction"):
-            cursor.execute(f"VACUUM ANALYZE {table}")
+    vacuum_analyze("members_member", "members_transaction")
 
 
 def _outcome(program) -> dict:
@@ -85,25 +80,9 @@ def _outcome(program) -> dict:
 
 
 def _measure_job(program) -> dict:
-    from django.db import connection
-
     from members.services.expiry import expire_points
 
-    count = StatementCount()
-
-    tracemalloc.start()
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with cpu_meter() as used, connection.execute_wrapper(count):
-        rows = expire_points(AS_OF, program_ids=[program.pk])
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return {
-        **used,
-        "rows": rows,
-        "statements": count.n,
-        "python_peak_kib": round(peak / 1024),
-        "rss_growth_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before,
-    }
+    return job_measure(lambda: expire_points(AS_OF, program_ids=[program.pk]), result="rows")
 
 
 HAND_WRITTEN_SQL = """

@@ -21,23 +21,22 @@ grow with the number of members.
 """
 
 import os
-import resource
-import tracemalloc
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench.common import (
-    StatementCount,
     bench_log,
     bench_main,
     cpu_meter,
     docs_section_write,
+    job_measure,
     job_summary_row,
     job_vs_sql_results,
     seeded_programs,
     seeding_note,
     summary_write,
+    vacuum_analyze,
 )
 from tests.bench.common import (
     cpu_cell as cpu,
@@ -83,11 +82,7 @@ log = bench_log("bench_tiers")
 
 
 def _analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for table in ("members_member", "members_order", "members_transaction", "members_tierchange"):
-            cursor.execute(f"VACUUM ANALYZE {table}")
+    vacuum_analyze("members_member", "members_order", "members_transaction", "members_tierchange")
 
 
 def _reset(program) -> None:
@@ -130,26 +125,11 @@ def _outcome(program) -> dict:
 
 
 def _measure_job(program) -> dict:
-    from django.db import connection
-
     from members.services.tier_recalculation import tiers_recalculate
 
-    count = StatementCount()
-
-    tracemalloc.start()
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with cpu_meter() as used, connection.execute_wrapper(count):
-        moved = tiers_recalculate(as_of=AS_OF, program_ids=[program.pk])
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {
-        **used,
-        "moved": moved,
-        "queries": count.n,
-        "python_peak_kib": round(peak / 1024),
-        "rss_growth_kib": rss_after - rss_before,
-    }
+    return job_measure(
+        lambda: tiers_recalculate(as_of=AS_OF, program_ids=[program.pk]), result="moved", statements="queries"
+    )
 
 
 HAND_WRITTEN_SQL = """

@@ -7,8 +7,10 @@ import argparse
 import json
 import os
 import re
+import resource
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -278,3 +280,33 @@ class StatementCount:
     def __call__(self, execute, sql, params, many, context):
         self.n += 1
         return execute(sql, params, many, context)
+
+
+def job_measure(run: Callable[[], object], *, result: str, statements: str = "statements") -> dict:
+    """Run a batch job once under the meters every job bench reports: wall and CPU time (`cpu_meter`), statements
+    issued, Python's peak traced memory and the process's RSS growth; its return value under `result`."""
+    from django.db import connection
+
+    count = StatementCount()
+    tracemalloc.start()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with cpu_meter() as used, connection.execute_wrapper(count):
+        outcome = run()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        **used,
+        result: outcome,
+        statements: count.n,
+        "python_peak_kib": round(peak / 1024),
+        "rss_growth_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before,
+    }
+
+
+def vacuum_analyze(*tables: str) -> None:
+    """Fresh statistics and visibility maps before a job is timed (seeding leaves neither)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM ANALYZE {table}")

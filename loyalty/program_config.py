@@ -35,10 +35,6 @@ class ProgramConfig:
     def tier(self, tier_id: int | None) -> Tier | None:
         return next((tier for tier in self.tiers if tier.pk == tier_id), None) if tier_id else None
 
-    @property
-    def has_tiers(self) -> bool:
-        return bool(self.tiers)
-
 
 def _config_key(program_id: int) -> str:
     return f"program-config:{program_id}"

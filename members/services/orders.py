@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from loyalty.errors import NotFound, ValidationFailed
-from loyalty.models import EarningRule, Program
+from loyalty.models import Program
 from loyalty.program_config import ProgramConfig, program_config
 from loyalty.rules import order_points
 from members.choices import PointsStatus, TransactionKind, TransactionSource
@@ -44,13 +44,11 @@ def order_record(
     placed_at: datetime | None = None,
     referral_code: str = "",
     items: list | None = None,
-    rules: list[EarningRule] | None = None,
 ) -> OrderResult:
     """Record a paid order and award its points. The same `order_id` again returns the first
     result and writes nothing, also when the retries arrive at the same instant: the unique
     (program, order_id) decides, and the loser answers with the winner's order. With `pending_days`
     the points stay pending until `placed_at` + that many days (the refund window of the order).
-    `rules`: the program's earning rules when the caller already has them.
 
     For an existing member: lock the member, insert the order with its points, the ledger row, one UPDATE of the
     member's counters, one query of their tier standing (upgrade and the answer's next tier) — the rules and tiers
@@ -84,7 +82,6 @@ def order_record(
                 placed_at=placed_at,
                 referral_code=referral_code,
                 items=items,
-                rules=config.rules if rules is None else rules,
             )
     except _MemberMissing:
         return _replay_or_raise(
@@ -133,12 +130,11 @@ def _order_post(
     placed_at: datetime,
     referral_code: str,
     items: list | None,
-    rules,
 ) -> tuple[Order, dict | None]:
     """The writes of one order for its locked member; returns the order and the member's next tier."""
     points = order_points(
         program=program,
-        rules=order_rules_for(rules, member, at=placed_at),  # segment-limited rules: their members only
+        rules=order_rules_for(config.rules, member, at=placed_at),  # segment-limited rules: their members only
         subtotal=subtotal,
         placed_at=placed_at,
         tier_multiplier=member.tier.multiplier if member.tier else Decimal("1"),

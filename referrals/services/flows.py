@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from challenges.services.progress import challenges_progress_after_order
-from loyalty.models import EarningRule, Program
+from loyalty.models import Program
 from members.models import Member
 from members.services.members import member_upsert
 from members.services.orders import OrderResult, order_record
@@ -59,7 +59,6 @@ def order_paid(
     referral_code: str = "",
     items: list | None = None,
     signals: Signals = NO_SIGNALS,
-    rules: list[EarningRule] | None = None,
 ) -> OrderResult:
     """`order_record`, then: attribute the buyer if the order carries a referral code (or the buyer claimed
     on the landing page), and convert their referral if this is their first qualifying order."""
@@ -73,7 +72,6 @@ def order_paid(
         placed_at=placed_at,
         referral_code=referral_code,
         items=items,
-        rules=rules,
     )
     order_paid_followups(program=program, result=result, signals=signals, referral_code=referral_code)
     return result

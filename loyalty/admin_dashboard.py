@@ -11,6 +11,7 @@ indexed). Ranges are whole months because distinct-member figures come from memb
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, Sum
@@ -105,6 +106,27 @@ class Report:
     note: str = ""
 
 
+class Reads:
+    """The rollup reads that more than one report needs, made once per page (the months' days feed the members
+    and the points reports, the rollup state the summary and the tiers, the tier names the tiers and the
+    movements). A CSV download builds one report with its own."""
+
+    def __init__(self, program: Program, period: Period):
+        self.program, self.period = program, period
+
+    @cached_property
+    def state(self) -> RollupState | None:
+        return rollup_state_get(program=self.program)
+
+    @cached_property
+    def days_by_month(self) -> dict[date, dict]:
+        return program_days_by_month(program=self.program, start=self.period.start, end=self.period.end)
+
+    @cached_property
+    def tier_names(self) -> list[tuple[int, str]]:
+        return list(Tier.objects.filter(program=self.program).order_by("position", "id").values_list("pk", "name"))
+
+
 def _pct(part, whole) -> Decimal:
     return (
         (Decimal(100) * Decimal(part) / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP) if whole else Decimal(0)
@@ -124,9 +146,9 @@ def program_point_value(program: Program) -> Decimal | None:
     return (reward["value"] / reward["points_cost"]).quantize(Decimal("0.000001")) if reward else None
 
 
-def members_report(program: Program, period: Period) -> Report:
+def members_report(program: Program, period: Period, reads: Reads | None = None) -> Report:
     """New members and active members (with any ledger row) per month."""
-    days = program_days_by_month(program=program, start=period.start, end=period.end)
+    days = (reads or Reads(program, period)).days_by_month
     active = active_members_by_month(program=program, first=period.first_month, last=period.last_month)
     months = period.months()
     rows = [[m.strftime("%Y-%m"), days.get(m, {}).get("new_members", 0), active.get(m, 0)] for m in months]
@@ -138,9 +160,9 @@ def members_report(program: Program, period: Period) -> Report:
     )
 
 
-def points_report(program: Program, period: Period) -> Report:
+def points_report(program: Program, period: Period, reads: Reads | None = None) -> Report:
     """Points issued (earning net of refunds, bonuses, referrals), redeemed and expired per month."""
-    days = program_days_by_month(program=program, start=period.start, end=period.end)
+    days = (reads or Reads(program, period)).days_by_month
     rows = []
     for month in period.months():
         row = days.get(month, {})
@@ -161,26 +183,26 @@ def points_report(program: Program, period: Period) -> Report:
     )
 
 
-def tiers_report(program: Program, period: Period) -> Report:
+def tiers_report(program: Program, period: Period, reads: Reads | None = None) -> Report:
     """Members per tier at the last refresh."""
-    state = rollup_state_get(program=program)
-    counts = state.tier_counts if state else {}
-    tiers = list(Tier.objects.filter(program=program).order_by("position", "id").values_list("pk", "name"))
+    reads = reads or Reads(program, period)
+    counts = reads.state.tier_counts if reads.state else {}
+    tiers = reads.tier_names
     rows = [[name, counts.get(str(pk), 0)] for pk, name in tiers] + [["(no tier)", counts.get("none", 0)]]
     chart = bar_chart_svg(labels=[r[0] for r in rows], series=[("members", [r[1] for r in rows])])
     return Report("tiers", "Tier distribution (now)", ["tier", "members"], rows, chart)
 
 
-def tier_movements_report(program: Program, period: Period) -> Report:
-    names = dict(Tier.objects.filter(program=program).values_list("pk", "name"))
+def tier_movements_report(program: Program, period: Period, reads: Reads | None = None) -> Report:
+    names = dict((reads or Reads(program, period)).tier_names)
     moves = tier_moves(program=program, start=period.start, end=period.end)
     rows = [[names.get(a, "—"), names.get(b, "—"), reason, n] for a, b, reason, n in moves]
     return Report("tier_movements", "Tier movements", ["from_tier", "to_tier", "reason", "members"], rows)
 
 
-def summary_report(program: Program, period: Period) -> Report:
+def summary_report(program: Program, period: Period, reads: Reads | None = None) -> Report:
     """The headline figures: sums over the period's days, distinct members over its months, balances now."""
-    state = rollup_state_get(program=program)
+    state = (reads or Reads(program, period)).state
     members = RollupState(program=program) if state is None else state
     distinct = distinct_members(program=program, first=period.first_month, last=period.last_month)
     days = program_days_total(program=program, start=period.start, end=period.end)
@@ -215,7 +237,7 @@ def summary_report(program: Program, period: Period) -> Report:
     return Report("summary", "Summary", ["metric", "value"], rows, note=note)
 
 
-def referrals_report(program: Program, period: Period) -> Report:
+def referrals_report(program: Program, period: Period, reads: Reads | None = None) -> Report:
     """Referrals claimed in the period: how many converted, and what the friends spent in the period."""
     counted = [ReferralStatus.CLAIMED, ReferralStatus.JOINED, ReferralStatus.CONVERTED, ReferralStatus.CANCELLED]
     referrals = Referral.objects.filter(program=program, created_at__gte=period.since, created_at__lt=period.until)
@@ -240,7 +262,7 @@ def referrals_report(program: Program, period: Period) -> Report:
     return Report("referrals", "Referrals", ["metric", "value"], rows)
 
 
-def top_rewards_report(program: Program, period: Period) -> Report:
+def top_rewards_report(program: Program, period: Period, reads: Reads | None = None) -> Report:
     totals = reward_totals(program=program, start=period.start, end=period.end)
     names = dict(Reward.objects.filter(pk__in=[t["reward_id"] for t in totals]).values_list("pk", "name"))
     rows = sorted(
@@ -263,4 +285,5 @@ REPORTS = {
 
 
 def program_reports(*, program: Program, period: Period) -> list[Report]:
-    return [build(program, period) for build in REPORTS.values()]
+    reads = Reads(program, period)
+    return [build(program, period, reads) for build in REPORTS.values()]

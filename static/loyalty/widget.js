@@ -305,11 +305,14 @@
   }
 
   function badges() {
+    // One preview per distinct subtotal: a listing shows the same price on many badges.
+    var previews = {};
     document.querySelectorAll("[data-loyalty-points]").forEach(function (node) {
       var subtotal = node.getAttribute("data-loyalty-points");
       if (!/^\d+(\.\d{1,2})?$/.test(subtotal) || node.shadowRoot) return;
       var shadow = node.attachShadow({ mode: "open" });
-      request("points-preview?subtotal=" + encodeURIComponent(subtotal)).then(function (data) {
+      if (!previews[subtotal]) previews[subtotal] = request("points-preview?subtotal=" + encodeURIComponent(subtotal));
+      previews[subtotal].then(function (data) {
         var badge = el("span", { dir: dir(), part: "badge", "data-points": data.points,
           style: "display:inline-block;padding:2px 10px;border-radius:999px;font:600 13px system-ui,sans-serif;color:#fff;background:" +
             (program ? program.branding.primary_color : "#333"),

@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from loyalty.choices import RuleType
 from rewards.models import Voucher
@@ -97,3 +98,30 @@ def test_a_guest_sees_how_to_join_and_earn(live_server, settings, page):
     assert panel.get_by_role("link", name="Join now").get_attribute("href").endswith(f"/p/{program.slug}/")
     assert "Welcome" in panel.inner_text()
     screenshot(page, "widget-guest")
+
+
+def test_badges_with_the_same_subtotal_share_one_preview_request(live_server, settings, page):
+    # given: the demo shop with two more badges at a price it already shows
+    program = _demo_program(settings)
+    url = f"{live_server.url}/demo/shop/?program={program.slug}"
+
+    def with_repeated_badges(route):
+        response = route.fetch()
+        extra = '<span data-loyalty-points="49.99"></span><span data-loyalty-points="49.99"></span>'
+        route.fulfill(response=response, body=response.text().replace("</main>", extra + "</main>"))
+
+    page.route(url, with_repeated_badges)
+    previews = []
+    page.on("request", lambda request: previews.append(request.url) if "points-preview" in request.url else None)
+
+    # when
+    page.goto(url)
+    expect(page.locator("[data-loyalty-points] [data-points]")).to_have_count(6)
+
+    # then: every badge is drawn, with one request per distinct subtotal
+    badges = page.locator("[data-loyalty-points='49.99'] [data-points]")
+    assert badges.count() == 3
+    assert {badges.nth(i).inner_text() for i in range(3)} == {"★ Earn 49 Stars"}
+    subtotals = [node.get_attribute("data-loyalty-points") for node in page.locator("[data-loyalty-points]").all()]
+    assert len(subtotals) == 6
+    assert len(previews) == len(set(subtotals)) == 4

@@ -4,6 +4,7 @@ multiplier) while paid, the tier the member earns once `memberships_lapse` ends 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -73,6 +74,7 @@ def test_renewed_extends_by_one_period_from_the_end_of_what_is_paid(api, member)
     renewed = Membership.objects.get()
     assert renewed.paid_until.month == (paid_until.month % 12) + 1
     assert renewed.paid_until.day == paid_until.day or renewed.paid_until.day < paid_until.day  # short months
+    assert renewed.paid_until == paid_until + relativedelta(months=1)  # from the paid end, not from now
 
 
 def test_renewed_with_paid_until_sets_it(api, member):

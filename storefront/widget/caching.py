@@ -24,9 +24,12 @@ PRIVATE = "private, no-cache"
 VARY = "Origin, X-Loyalty-Program, X-Loyalty-Customer, X-Loyalty-Digest"
 
 
-def etag_of(data) -> str:
-    body = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
+def etag_of_body(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_of(data) -> str:
+    return etag_of_body(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode())
 
 
 def _conditional(request, etag: str, public: bool, answer) -> HttpResponseBase:
@@ -73,7 +76,7 @@ def me_answer(version, build: Callable[[datetime], tuple[dict, datetime | None]]
     at = timezone.now()
     data, deadline = build(at)
     body = JSONRenderer().render(data)
-    answer = Answer(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    answer = Answer(body=body, etag=etag_of_body(body))
     seconds = ME_SECONDS if deadline is None else min(ME_SECONDS, (deadline - at).total_seconds())
     if seconds >= 1:
         cache.set(key, (version.token, answer), seconds)

@@ -25,17 +25,22 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from loyalty.choices import TierMetric
-from loyalty.errors import ApplicationError, NotFound, ValidationFailed
+from loyalty.errors import ApplicationError
 from loyalty.models import Program
 from loyalty.program_config import ProgramConfig, program_config
-from loyalty.rules import order_points
-from members.choices import PointsStatus, TransactionKind, TransactionSource
+from members.choices import TransactionKind, TransactionSource
 from members.models import Member, Order
-from members.segments import order_rules_for
 from members.services.inputs import id_clean, money_clean
 from members.services.ledger import Credit, credits_post, members_save, points_check_within_limit
 from members.services.members import members_create_many
-from members.services.orders import OrderResult, pending_until_of
+from members.services.orders import (
+    OrderResult,
+    currency_mismatch,
+    member_configured,
+    member_not_found,
+    order_priced,
+    order_row,
+)
 from members.services.tiers import next_tier_data, tier_standing_with_units
 from members.tier_selectors import tier_standing, tier_values_sql, tier_window
 
@@ -77,17 +82,10 @@ def orders_record_many(*, program: Program, orders: list[OrderInput]) -> list[It
             found = existing[order.order_id]
             outcomes[index] = OrderResult(found, found.member, created=False)
         elif order.currency.upper() != program.currency:
-            outcomes[index] = ValidationFailed(
-                f"This program counts in {program.currency}, not {order.currency}.",
-                code="currency_mismatch",
-                fields={"currency": [f"Must be {program.currency}."]},
-            )
+            outcomes[index] = currency_mismatch(program=program, currency=order.currency)
         elif order.customer_id not in members:
             if not order.email:
-                outcomes[index] = NotFound(
-                    f"No member with customer_id {order.customer_id!r}; send an email to create one.",
-                    code="member_not_found",
-                )
+                outcomes[index] = member_not_found(order.customer_id)
             else:
                 new_customers.setdefault(order.customer_id, order.email)
                 todo[index] = order
@@ -177,14 +175,9 @@ class _Batch:
         """Price one order for its member as the earlier orders of the batch leave them; an error answers the
         item and writes nothing for it."""
         program, placed_at = self.program, order.placed_at or self.at
-        points = order_points(
-            program=program,
-            rules=order_rules_for(self.config.rules, member, at=placed_at),  # segment-limited: their members only
-            subtotal=order.subtotal,
-            placed_at=placed_at,
-            tier_multiplier=member.tier.multiplier if member.tier else Decimal("1"),
+        points, pending_until = order_priced(
+            program=program, config=self.config, member=member, subtotal=order.subtotal, placed_at=placed_at
         )
-        pending_until = pending_until_of(program=program, placed_at=placed_at)
         if points > 0:
             try:
                 points_check_within_limit(
@@ -195,21 +188,18 @@ class _Batch:
                 )
             except ApplicationError as exc:
                 return exc
-        row = Order(
+        row = order_row(
             program=program,
             member=member,
             order_id=order.order_id,
             subtotal=order.subtotal,
-            currency=program.currency,
             placed_at=placed_at,
-            referral_code=order.referral_code or "",
-            items=order.items or [],
-            points_awarded=points,
-            points_status=PointsStatus.PENDING if pending_until and points > 0 else PointsStatus.ACTIVE,
+            referral_code=order.referral_code,
+            items=order.items,
+            points=points,
+            pending_until=pending_until,
         )
         self.rows.append((index, row))
-        member.lifetime_spend += order.subtotal
-        member.orders_count += 1
         self.members[member.pk] = member
         if points > 0:
             active, pending = self.added.get(member.pk, (0, 0))
@@ -257,11 +247,7 @@ def _members_lock(*, program: Program, config: ProgramConfig, member_ids: set[in
         members = members.select_for_update(of=("self",))
     locked = {}
     for member in members:
-        member.program = program
-        tier = config.tier(member.tier_id)
-        if tier is not None or member.tier_id is None:
-            member.tier = tier
-        locked[member.customer_id] = member
+        locked[member.customer_id] = member_configured(member, program=program, config=config)
     return locked
 
 
@@ -309,15 +295,14 @@ def _may_move_up_midway(
         elif program.tier_metric == TierMetric.ORDERS:
             added = len(mine)
         else:
-            multiplier = member.tier.multiplier if member.tier else Decimal("1")
             added = sum(
-                order_points(
+                order_priced(
                     program=program,
-                    rules=order_rules_for(config.rules, member, at=order.placed_at or at),
+                    config=config,
+                    member=member,
                     subtotal=order.subtotal,
                     placed_at=order.placed_at or at,
-                    tier_multiplier=multiplier,
-                )
+                )[0]
                 for order in mine
             )
         if units[pk] + added >= standing.next_units:

@@ -60,11 +60,7 @@ def order_record(
         return _replay_or_raise(
             program=program,
             order_id=order_id,
-            error=ValidationFailed(
-                f"This program counts in {program.currency}, not {currency}.",
-                code="currency_mismatch",
-                fields={"currency": [f"Must be {program.currency}."]},
-            ),
+            error=currency_mismatch(program=program, currency=currency),
         )
     placed_at = placed_at or timezone.now()
     config = program_config(program)
@@ -87,9 +83,7 @@ def order_record(
         return _replay_or_raise(
             program=program,
             order_id=order_id,
-            error=NotFound(
-                f"No member with customer_id {customer_id!r}; send an email to create one.", code="member_not_found"
-            ),
+            error=member_not_found(customer_id),
         )
     except IntegrityError:
         existing = _order_find(program=program, order_id=order_id)
@@ -106,6 +100,20 @@ def order_record(
         order.points_status,
     )
     return OrderResult(order, member, created=True, next_tier=next_tier, next_tier_known=True)
+
+
+def currency_mismatch(*, program: Program, currency: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"This program counts in {program.currency}, not {currency}.",
+        code="currency_mismatch",
+        fields={"currency": [f"Must be {program.currency}."]},
+    )
+
+
+def member_not_found(customer_id: str) -> NotFound:
+    return NotFound(
+        f"No member with customer_id {customer_id!r}; send an email to create one.", code="member_not_found"
+    )
 
 
 class _MemberMissing(Exception):
@@ -132,31 +140,23 @@ def _order_post(
     items: list | None,
 ) -> tuple[Order, dict | None]:
     """The writes of one order for its locked member; returns the order and the member's next tier."""
-    points = order_points(
-        program=program,
-        rules=order_rules_for(config.rules, member, at=placed_at),  # segment-limited rules: their members only
-        subtotal=subtotal,
-        placed_at=placed_at,
-        tier_multiplier=member.tier.multiplier if member.tier else Decimal("1"),
+    points, pending_until = order_priced(
+        program=program, config=config, member=member, subtotal=subtotal, placed_at=placed_at
     )
-    pending_until = pending_until_of(program=program, placed_at=placed_at)
     if points > 0:
         points_check_within_limit(member=member, points=points, pending=bool(pending_until), kind=TransactionKind.EARN)
-    order = Order(
+    order = order_row(
         program=program,
         member=member,
         order_id=order_id,
         subtotal=subtotal,
-        currency=program.currency,
         placed_at=placed_at,
-        referral_code=referral_code or "",
-        items=items or [],
-        points_awarded=points,
-        points_status=PointsStatus.PENDING if pending_until and points > 0 else PointsStatus.ACTIVE,
+        referral_code=referral_code,
+        items=items,
+        points=points,
+        pending_until=pending_until,
     )
     order.save(force_insert=True)
-    member.lifetime_spend += subtotal
-    member.orders_count += 1
     counters = ("lifetime_spend", "orders_count")
     if points > 0:
         points_post(
@@ -177,6 +177,50 @@ def _order_post(
     # transaction, each behind a cached per-program flag (see loyalty/program_config.py) so that a program
     # without them pays no query.
     return order, next_tier_data(program=program, standing=standing)
+
+
+def order_priced(
+    *, program: Program, config: ProgramConfig, member: Member, subtotal: Decimal, placed_at: datetime
+) -> tuple[int, datetime | None]:
+    """The order's points for `member` as they stand (their tier's multiplier, the rules live at `placed_at`) and
+    when they become spendable (None: at once). Shared by the one-order and the batch paths."""
+    points = order_points(
+        program=program,
+        rules=order_rules_for(config.rules, member, at=placed_at),  # segment-limited rules: their members only
+        subtotal=subtotal,
+        placed_at=placed_at,
+        tier_multiplier=member.tier.multiplier if member.tier else Decimal("1"),
+    )
+    return points, pending_until_of(program=program, placed_at=placed_at)
+
+
+def order_row(
+    *,
+    program: Program,
+    member: Member,
+    order_id: str,
+    subtotal: Decimal,
+    placed_at: datetime,
+    referral_code: str,
+    items: list | None,
+    points: int,
+    pending_until: datetime | None,
+) -> Order:
+    """The unsaved order row, and the member's spend and order count moved with it (written by the caller)."""
+    member.lifetime_spend += subtotal
+    member.orders_count += 1
+    return Order(
+        program=program,
+        member=member,
+        order_id=order_id,
+        subtotal=subtotal,
+        currency=program.currency,
+        placed_at=placed_at,
+        referral_code=referral_code or "",
+        items=items or [],
+        points_awarded=points,
+        points_status=PointsStatus.PENDING if pending_until and points > 0 else PointsStatus.ACTIVE,
+    )
 
 
 def pending_until_of(*, program: Program, placed_at: datetime) -> datetime | None:
@@ -201,6 +245,11 @@ def _order_member_locked(*, program: Program, config: ProgramConfig, customer_id
             return None
         created, _created = member_get_or_create(program=program, customer_id=customer_id, defaults={"email": email})
         member = member_lock(created.pk)
+    return member_configured(member, program=program, config=config)
+
+
+def member_configured(member: Member, *, program: Program, config: ProgramConfig) -> Member:
+    """`member` with its program and tier taken from what is already loaded (no query)."""
     member.program = program
     tier = config.tier(member.tier_id)
     if tier is not None or member.tier_id is None:

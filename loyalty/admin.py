@@ -17,7 +17,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 import loyalty.admin_segments  # noqa: F401  (the segment admin registers itself)
-from analytics.selectors import rollup_state_get
 from loyalty.admin_base import (
     MerchantScopedAdmin,
     ReadOnlyMixin,
@@ -27,7 +26,7 @@ from loyalty.admin_base import (
     clean_search_term,
     stored_snapshot,
 )
-from loyalty.admin_dashboard import REPORTS, Period, default_period, program_reports
+from loyalty.admin_dashboard import REPORTS, Period, Reads, default_period, program_reports
 from loyalty.admin_forms import BonusCampaignForm, EarningRuleForm, ProgramForm, RewardForm, TierForm, TierFormSet
 from loyalty.choices import RuleType
 from loyalty.models import ApiKey, AuditEntry, EarningRule, Merchant, MerchantMembership, Program, Tier
@@ -373,14 +372,15 @@ class ProgramAdmin(MerchantScopedAdmin):
         period, error = dashboard_period(program, request.GET)
         if error:
             messages.error(request, error)
+        reads = Reads(program, period)  # the "data as of" line shares the reports' read of the rollup state
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": program,
             "title": f"{program.name}: does the program pay?",
             "period": period,
-            "reports": program_reports(program=program, period=period),
-            "rollup": rollup_state_get(program=program),
+            "reports": program_reports(program=program, period=period, reads=reads),
+            "rollup": reads.state,
         }
         return TemplateResponse(request, "admin/loyalty/program/dashboard.html", context)
 

@@ -284,6 +284,6 @@ REPORTS = {
 }
 
 
-def program_reports(*, program: Program, period: Period) -> list[Report]:
-    reads = Reads(program, period)
+def program_reports(*, program: Program, period: Period, reads: Reads | None = None) -> list[Report]:
+    reads = reads or Reads(program, period)
     return [build(program, period, reads) for build in REPORTS.values()]

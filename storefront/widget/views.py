@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from loyalty.api.fields import IdField, MoneyField, idempotency_key_header
 from loyalty.api.schema import error_response, write_errors
 from loyalty.errors import NotFound
+from loyalty.program_config import program_config
 from loyalty.rules import order_points
 from members.segments import order_rules_for
 from members.selectors import member_get
@@ -192,7 +193,7 @@ class WidgetPointsPreviewApi(WidgetApi):
         points = order_points(
             program=program,
             # Segment-limited rules count for their members only (never for a guest).
-            rules=order_rules_for(program.earning_rules.select_related("segment"), member, at=now),
+            rules=order_rules_for(program_config(program).rules, member, at=now),
             subtotal=serializer.validated_data["subtotal"],
             placed_at=now,
             tier_multiplier=multiplier,

@@ -11,8 +11,11 @@ from tests.storefront.conftest import widget_client
 
 pytestmark = pytest.mark.django_db
 
-GUEST_PREVIEW_QUERIES = 2  # program (then cached for a few seconds), rules
-SHOPPER_PREVIEW_QUERIES = 2  # member (tier joined), rules: the program is cached by then
+# The program, then its rules and tiers (loyalty/program_config.py, as orders read them) are cached for a few
+# seconds: a cold guest call reads them, a warm one reads nothing; a shopper's adds the member (tier joined).
+COLD_GUEST_PREVIEW_QUERIES = 3
+GUEST_PREVIEW_QUERIES = 0
+SHOPPER_PREVIEW_QUERIES = 1
 
 
 def test_a_guest_sees_the_points_at_the_program_rate_and_live_bonuses(program):
@@ -65,7 +68,19 @@ def test_preview_query_counts_are_pinned(program, django_assert_num_queries):
     EarningRuleFactory(program=program, type=RuleType.ORDER_THRESHOLD, min_subtotal=Decimal("5"), points=10)
 
     # when / then
+    with django_assert_num_queries(COLD_GUEST_PREVIEW_QUERIES):
+        assert widget_client(program).get("/api/widget/v1/points-preview?subtotal=9").json()["points"] == 19
     with django_assert_num_queries(GUEST_PREVIEW_QUERIES):
         assert widget_client(program).get("/api/widget/v1/points-preview?subtotal=9").json()["points"] == 19
     with django_assert_num_queries(SHOPPER_PREVIEW_QUERIES):
         assert widget_client(program, "c-1").get("/api/widget/v1/points-preview?subtotal=9").status_code == 200
+
+
+def test_a_rule_saved_in_the_admin_shows_in_the_next_preview(program):
+    # given a warm preview
+    client = widget_client(program)
+    assert client.get("/api/widget/v1/points-preview?subtotal=9").json()["points"] == 9
+    # when a threshold rule is added
+    EarningRuleFactory(program=program, type=RuleType.ORDER_THRESHOLD, min_subtotal=Decimal("5"), points=10)
+    # then the cached rules are dropped and the next preview counts it
+    assert client.get("/api/widget/v1/points-preview?subtotal=9").json()["points"] == 19

@@ -2,9 +2,9 @@
 fixed number of statements instead of a few per order.
 
     existing orders (replays)      1 SELECT for the batch
-    members                        1 SELECT (1 more, the tier standing, when a member has several orders)
-    one transaction                lock the members (1, in primary-key order), INSERT the orders (1), INSERT the
-                                   ledger rows (1), UPDATE every member's counters (1), tier standings (1), the
+    one transaction                lock the members, found by customer id (1, in primary-key order; 1 more, the
+                                   tier standing, when a member has several orders), INSERT the orders (1), INSERT
+                                   the ledger rows (1), UPDATE every member's counters (1), tier standings (1), the
                                    tier changes of the members who move up
 
 Every item answers exactly what `order_record` would have answered for it, in the order sent: the same points
@@ -74,27 +74,18 @@ def orders_record_many(*, program: Program, orders: list[OrderInput]) -> list[It
         except ApplicationError as exc:
             outcomes[index] = exc
     existing = _orders_existing(program=program, order_ids=[o.order_id for o in cleaned.values()])
-    members = _members_existing(program=program, customer_ids={o.customer_id for o in cleaned.values()})
     todo: dict[int, OrderInput] = {}
-    new_customers: dict[str, str] = {}  # customer id → the email of their first order, as one by one
     for index, order in cleaned.items():
         if order.order_id in existing:
             found = existing[order.order_id]
             outcomes[index] = OrderResult(found, found.member, created=False)
         elif order.currency.upper() != program.currency:
             outcomes[index] = currency_mismatch(program=program, currency=order.currency)
-        elif order.customer_id not in members:
-            if not order.email:
-                outcomes[index] = member_not_found(order.customer_id)
-            else:
-                new_customers.setdefault(order.customer_id, order.email)
-                todo[index] = order
         else:
             todo[index] = order
     if todo:
-        member_ids = {members[order.customer_id] for order in todo.values() if order.customer_id in members}
         try:
-            recorded = _record(program=program, orders=todo, member_ids=member_ids, new_customers=new_customers)
+            recorded = _record(program=program, orders=todo)
         except IntegrityError:
             # An order id of the batch was recorded meanwhile by another call: nothing of the batch was written;
             # the one-order path answers each item (the replays included).
@@ -124,16 +115,7 @@ def _orders_existing(*, program: Program, order_ids: list[str]) -> dict[str, Ord
     return {order.order_id: order for order in found}
 
 
-def _members_existing(*, program: Program, customer_ids: set[str]) -> dict[str, int]:
-    if not customer_ids:
-        return {}
-    rows = Member.objects.filter(program=program, customer_id__in=customer_ids).values_list("customer_id", "id")
-    return dict(rows)
-
-
-def _record(
-    *, program: Program, orders: dict[int, OrderInput], member_ids: set[int], new_customers: dict[str, str]
-) -> dict[int, ItemOutcome]:
+def _record(*, program: Program, orders: dict[int, OrderInput]) -> dict[int, ItemOutcome]:
     """The orders in one transaction: the existing members locked, the new ones created; the members whose orders
     could cross a tier threshold before their last one, and customers another call created meanwhile, are left
     out (None)."""
@@ -141,12 +123,22 @@ def _record(
     now = timezone.now()
     outcomes: dict[int, ItemOutcome] = {}
     with transaction.atomic():
-        locked = _members_lock(program=program, config=config, member_ids=member_ids)
+        # The customers' members are found by the lock itself (no SELECT of them before it); an unknown customer's
+        # order is `member_not_found` without an email, else the customer joins (the email of their first order).
+        locked = _members_lock(program=program, config=config, customer_ids={o.customer_id for o in orders.values()})
+        new_customers: dict[str, str] = {}
+        for index, order in orders.items():
+            if order.customer_id in locked:
+                continue
+            if order.email:
+                new_customers.setdefault(order.customer_id, order.email)
+            else:
+                outcomes[index] = member_not_found(order.customer_id)
         if new_customers:
             locked.update(members_create_many(program=program, config=config, customers=new_customers, at=now))
         by_member: dict[int, list[int]] = defaultdict(list)
         for index, order in orders.items():
-            if order.customer_id in locked:
+            if index not in outcomes and order.customer_id in locked:
                 by_member[locked[order.customer_id].pk].append(index)
         members = {member.pk: member for member in locked.values()}
         one_by_one = _may_move_up_midway(
@@ -240,9 +232,9 @@ class _Batch:
         }
 
 
-def _members_lock(*, program: Program, config: ProgramConfig, member_ids: set[int]) -> dict[str, Member]:
+def _members_lock(*, program: Program, config: ProgramConfig, customer_ids: set[str]) -> dict[str, Member]:
     """The members locked in primary-key order (like every ledger writer: no deadlock), by customer id."""
-    members = Member.objects.filter(pk__in=member_ids).order_by("pk")
+    members = Member.objects.filter(program=program, customer_id__in=customer_ids).order_by("pk")
     if connection.features.has_select_for_update:
         members = members.select_for_update(of=("self",))
     locked = {}

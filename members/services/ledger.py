@@ -24,7 +24,7 @@ from loyalty.choices import ExpiryPolicy
 from loyalty.errors import InsufficientPoints, ValidationFailed
 from members.choices import EARNING_KINDS, TransactionStatus
 from members.models import Member, Transaction
-from members.webhooks.events import points_posted_announce
+from members.webhooks.events import points_rows_announce
 
 # Points columns are 32-bit integers in the database: a total past this would be a DataError (a 500).
 POINTS_LIMIT = 2_147_483_647
@@ -103,7 +103,7 @@ def points_post(
     member_save(
         member, "points_balance", "pending_points", "lifetime_points", "last_activity_at", *member_fields, at=at
     )
-    points_posted_announce(member=member, row=row)
+    points_rows_announce([row])
     return row
 
 
@@ -160,8 +160,7 @@ def credits_post(credits: list[Credit], *, member_fields: tuple[str, ...] = (), 
     members_save(
         members, "points_balance", "pending_points", "lifetime_points", "last_activity_at", *member_fields, at=at
     )
-    for row in rows:
-        points_posted_announce(member=row.member, row=row)
+    points_rows_announce(rows)  # one delivery INSERT per event, not one per row
 
 
 def members_save(members: list[Member], *fields: str, at: datetime | None = None) -> None:

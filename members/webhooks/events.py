@@ -26,14 +26,10 @@ SPENT_KINDS = (TransactionKind.REDEEM, TransactionKind.DONATE)
 REASONS = {TransactionSource.RULE: "bonus"}
 
 
-def points_posted_announce(*, member: Member, row: Transaction) -> None:
-    """`points.earned` for a credit, `points.spent` for a redemption or donation, written by `points_post`."""
-    points_rows_announce([row])
-
-
 def points_rows_announce(rows: list[Transaction]) -> None:
-    """`points_posted_announce` for many ledger rows of one transaction (a batch of orders): one INSERT of
-    deliveries per program and event. Each row's `member` is the locked member its counters were moved on."""
+    """`points.earned` for credits, `points.spent` for redemptions and donations, of ledger rows written in one
+    transaction (`points_post`'s one row, a batch's credits): one INSERT of deliveries per program and event.
+    Each row's `member` is the locked member its counters were moved on."""
     by_event: dict[tuple[int, str], list] = {}
     for row in rows:
         event = _points_event(row)

@@ -67,6 +67,13 @@ class MerchantAdmin(SuperuserOnlyAdmin):
     list_display = ["name", "created_at"]
     search_fields = ["name"]
 
+    def save_model(self, request, obj, form, change):
+        # A new merchant or a rename lands in that merchant's own audit log, like every other admin change.
+        before = stored_snapshot(obj) if change else None
+        super().save_model(request, obj, form, change)
+        audit_record(merchant_id=obj.pk, action="merchant_change" if change else "merchant_add",
+                     actor=request.user, obj=obj, before=before, after=model_snapshot(obj))  # fmt: skip
+
 
 @admin.register(MerchantMembership)
 class MerchantMembershipAdmin(SuperuserOnlyAdmin):

@@ -229,3 +229,19 @@ def test_a_superuser_giving_staff_a_role_is_audited_in_the_merchant(shop_b, admi
     # then the merchant's audit log says so
     entry = AuditEntry.objects.get(action="staff_add")
     assert (entry.merchant, entry.actor, entry.after["role"]) == (merchant, admin_user, StaffRole.SUPPORT)
+
+
+def test_a_superuser_creating_and_renaming_a_merchant_is_audited_in_that_merchant(admin_user):
+    # given a superuser in the admin
+    from loyalty.models import Merchant
+
+    client = client_of(admin_user)
+    # when they add a merchant, then rename it
+    client.post(reverse("admin:loyalty_merchant_add"), {"name": "Tea House"})
+    merchant = Merchant.objects.get(name="Tea House")
+    client.post(reverse("admin:loyalty_merchant_change", args=[merchant.pk]), {"name": "Tea House & Co"})
+    # then the merchant's audit log holds both, with who did it and what changed
+    added = AuditEntry.objects.get(action="merchant_add")
+    changed = AuditEntry.objects.get(action="merchant_change")
+    assert (added.merchant, added.actor, added.after["name"]) == (merchant, admin_user, "Tea House")
+    assert (changed.before, changed.after) == ({"name": "Tea House"}, {"name": "Tea House & Co"})

@@ -18,6 +18,14 @@ class ChallengeAdmin(MerchantScopedAdmin):
     fieldsets = [
         (None, {"fields": ["program", "key", "name", "description", "translations", "active", "position"]}),
         (
+            "Who",
+            {
+                "fields": ["segment"],
+                "description": "Empty: every member. A segment: only its members see the challenge and can "
+                "complete it (membership is judged when they order or act).",
+            },
+        ),
+        (
             "Goal",
             {
                 "fields": ["metric", "event_type", "target", "starts_at", "ends_at"],

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from challenges.choices import ChallengeMetric, LeaderboardPeriod
-from loyalty.models import Program
+from loyalty.models import Program, Segment
 from members.models import Member
 from rewards.models import Reward
 
@@ -35,6 +35,10 @@ class Challenge(models.Model):
     reward = models.ForeignKey(
         Reward, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="A voucher of this reward."
     )
+    segment = models.ForeignKey(
+        Segment, on_delete=models.RESTRICT, null=True, blank=True, related_name="challenges",
+        help_text="Shown to and completed by this segment's members only.",
+    )  # fmt: skip
     active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -88,6 +92,8 @@ class Challenge(models.Model):
             errors["reward_points"] = "Give points, a reward, or both."
         if self.reward_id and self.program_id and self.reward.program_id != self.program_id:
             errors["reward"] = "Choose a reward of this program."
+        if self.segment_id and self.program_id and self.segment.program_id != self.program_id:
+            errors["segment"] = "Choose a segment of this program."
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = "The end must come after the start."
         if errors:

@@ -14,7 +14,7 @@ from django.utils.translation import pgettext
 
 from challenges.choices import ChallengeMetric, LeaderboardPeriod
 from challenges.models import Challenge, ChallengeProgress, Leaderboard
-from challenges.services.live import challenges_active
+from challenges.services.live import challenges_active, challenges_for
 from members.choices import EARNING_KINDS, TransactionStatus
 from members.models import Member, Transaction
 
@@ -46,9 +46,11 @@ class ChallengeCard:
 
 def challenge_cards(*, member: Member, at: datetime | None = None) -> list[ChallengeCard]:
     """The program's challenges that are running at `at` (started, not ended) and the member's progress on each,
-    completed ones included. One query (the member's progress), plus the program's cached list."""
+    completed ones included, those limited to a segment only for its members. One query (the member's progress),
+    plus the program's cached list and one per distinct segment of a segment-limited challenge."""
     at = at or timezone.now()
     challenges = [c for c in challenges_active(program_id=member.program_id) if c.covers(at)]
+    challenges = challenges_for(challenges, member) if challenges else []
     if not challenges:
         return []
     progress = {

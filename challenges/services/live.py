@@ -5,6 +5,8 @@ when a program has none (the common case). Saving or deleting a challenge drops 
 from django.core.cache import cache
 
 from challenges.models import Challenge
+from members.models import Member
+from members.segments import segment_limited_filter
 
 CACHE_SECONDS = 60
 
@@ -14,12 +16,13 @@ def _cache_key(program_id: int) -> str:
 
 
 def challenges_active(*, program_id: int) -> list[Challenge]:
-    """Every active challenge of the program, finished ones included (the callers judge windows)."""
+    """Every active challenge of the program, finished ones included (the callers judge windows and segments:
+    `challenges_for`)."""
     key = _cache_key(program_id)
     challenges = cache.get(key)
     if challenges is None:
         challenges = list(
-            Challenge.objects.filter(program_id=program_id, active=True).select_related("reward", "program")
+            Challenge.objects.filter(program_id=program_id, active=True).select_related("reward", "program", "segment")
         )
         cache.set(key, challenges, CACHE_SECONDS)
     return challenges
@@ -27,3 +30,9 @@ def challenges_active(*, program_id: int) -> list[Challenge]:
 
 def challenges_cache_clear(*, program_id: int) -> None:
     cache.delete(_cache_key(program_id))
+
+
+def challenges_for(challenges: list[Challenge], member: Member) -> list[Challenge]:
+    """`challenges` without those limited to a segment `member` is not in: no query unless one is limited, then
+    one per distinct segment (membership judged now, as for segment-limited rules and rewards)."""
+    return segment_limited_filter(challenges, member)

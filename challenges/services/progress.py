@@ -17,7 +17,7 @@ from django.utils import timezone
 from challenges.choices import ChallengeMetric
 from challenges.models import Challenge, ChallengeProgress
 from challenges.services.completion import challenge_complete
-from challenges.services.live import challenges_active
+from challenges.services.live import challenges_active, challenges_for
 from members.models import Event, Member, Order
 from members.services.ledger import member_lock
 
@@ -32,6 +32,7 @@ def challenges_progress_after_order(*, member: Member, order: Order) -> list[Cha
         for c in challenges_active(program_id=member.program_id)
         if c.metric in ORDER_METRICS and c.covers(order.placed_at)
     ]
+    challenges = challenges_for(challenges, member) if challenges else []
     if not challenges:
         return []
     with transaction.atomic():
@@ -50,6 +51,7 @@ def challenges_progress_after_event(*, member: Member, event: Event) -> list[Cha
         for c in challenges_active(program_id=member.program_id)
         if c.metric == ChallengeMetric.EVENT and c.event_type == event.type and c.covers(event.occurred_at)
     ]
+    challenges = challenges_for(challenges, member) if challenges else []
     if not challenges:
         return []
     return _progress_update(member=member, challenges=challenges)

@@ -72,3 +72,16 @@ def test_a_segment_of_another_program_is_refused(program, pros):
     with pytest.raises(ValidationError) as refused:
         challenge.full_clean(exclude=["program"])
     assert "segment" in refused.value.message_dict
+
+
+def test_a_segment_edited_applies_at_once(program, pros, join):
+    # given a pros-only challenge and a member outside the segment, whose cards are cached
+    ChallengeFactory(program=program, key="pros-only", segment=pros)
+    free = join("free")
+    assert challenge_cards(member=free) == []
+    # when the merchant widens the segment to everyone on the free plan too
+    pros.conditions = [{"field": "attributes.plan", "operator": "in", "value": ["pro", "free"]}]
+    pros.save()
+    Member.objects.filter(pk=free.pk).update(attributes={"plan": "free"})
+    # then the member sees the challenge on their next view
+    assert [card.challenge.key for card in challenge_cards(member=free)] == ["pros-only"]

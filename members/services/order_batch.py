@@ -2,19 +2,20 @@
 fixed number of statements instead of a few per order.
 
     existing orders (replays)      1 SELECT for the batch
-    one transaction                lock the members, found by customer id (1, in primary-key order; 1 more, the
-                                   tier standing, when a member has several orders), INSERT the orders (1), INSERT
-                                   the ledger rows (1), UPDATE every member's counters (1), tier standings (1), the
-                                   tier changes of the members who move up
+    one transaction                lock the members, found by customer id (1, in primary-key order), their tier
+                                   standings (1, with tiers), INSERT the orders (1), INSERT the ledger rows (1),
+                                   UPDATE every member's counters and tier (1), INSERT the tier changes (1, when a
+                                   member moves up)
 
 Every item answers exactly what `order_record` would have answered for it, in the order sent: the same points
 (each member's own tier, bonus windows at `placed_at`, pending days), `replayed` for an order id already recorded,
 the same errors; new customers become members as one by one (`members_create_many`: entry tier, sign-up points).
-What this path does not do one order at a time is left to the caller (`None` results): every item of a member
-whose orders in the batch could cross a tier threshold before their last one (the orders after the crossing earn
-with the new multiplier), and of a new customer another call created meanwhile. The caller runs those through the
-one-order path, in their order."""
+Tiers move as one by one: each member's metric is read once before the writes, every order of the batch adds what
+the tier query would count for it, and the order that reaches a threshold moves the member up (a `TierChange`):
+their later orders of the batch earn with the new multiplier. Left to the caller (`None` results): the items of a
+new customer another call created meanwhile. The caller runs those through the one-order path, in their order."""
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,8 +29,8 @@ from loyalty.choices import TierMetric
 from loyalty.errors import ApplicationError
 from loyalty.models import Program
 from loyalty.program_config import ProgramConfig, program_config
-from members.choices import TransactionKind, TransactionSource
-from members.models import Member, Order
+from members.choices import TierChangeReason, TransactionKind, TransactionSource
+from members.models import Member, Order, TierChange
 from members.services.inputs import id_clean, money_clean
 from members.services.ledger import Credit, credits_post, members_save, points_check_within_limit
 from members.services.members import members_create_many
@@ -41,8 +42,9 @@ from members.services.orders import (
     order_priced,
     order_row,
 )
-from members.services.tiers import next_tier_data, tier_standing_with_units
-from members.tier_selectors import tier_standing, tier_values_sql, tier_window
+from members.tier_selectors import CENTS, TierWindow, tier_for_units, tier_standing, tier_values_sql, tier_window
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,9 +118,8 @@ def _orders_existing(*, program: Program, order_ids: list[str]) -> dict[str, Ord
 
 
 def _record(*, program: Program, orders: dict[int, OrderInput]) -> dict[int, ItemOutcome]:
-    """The orders in one transaction: the existing members locked, the new ones created; the members whose orders
-    could cross a tier threshold before their last one, and customers another call created meanwhile, are left
-    out (None)."""
+    """The orders in one transaction: the existing members locked, the new ones created; customers another call
+    created meanwhile are left out (None)."""
     config = program_config(program)
     now = timezone.now()
     outcomes: dict[int, ItemOutcome] = {}
@@ -141,27 +142,29 @@ def _record(*, program: Program, orders: dict[int, OrderInput]) -> dict[int, Ite
             if index not in outcomes and order.customer_id in locked:
                 by_member[locked[order.customer_id].pk].append(index)
         members = {member.pk: member for member in locked.values()}
-        one_by_one = _may_move_up_midway(
-            program=program, config=config, members=members, orders=orders, by_member=by_member, at=now
-        )
-        batch = _Batch(program=program, config=config, at=now)
+        batch = _Batch(program=program, config=config, at=now, member_ids=list(by_member))
         for member_id, indexes in by_member.items():
-            if member_id not in one_by_one:
-                for index in indexes:
-                    outcomes[index] = batch.add(index=index, member=members[member_id], order=orders[index])
+            for index in indexes:
+                outcomes[index] = batch.add(index=index, member=members[member_id], order=orders[index])
         outcomes.update(batch.write())
     return outcomes
 
 
 class _Batch:
-    """The orders, ledger credits and member counters of a batch, priced one by one and written set-based."""
+    """The orders, ledger credits, member counters and tier changes of a batch, priced one by one (each member's
+    orders in the order sent) and written set-based."""
 
-    def __init__(self, *, program: Program, config: ProgramConfig, at: datetime):
+    def __init__(self, *, program: Program, config: ProgramConfig, at: datetime, member_ids: list[int]):
         self.program, self.config, self.at = program, config, at
         self.rows: list[tuple[int, Order]] = []
         self.credits: list[Credit] = []
         self.members: dict[int, Member] = {}
         self.added: dict[int, tuple[int, int]] = {}  # member → (active, pending) points credited so far
+        self.tiers = list(config.tiers)
+        self.tier_changes: list[TierChange] = []
+        # Each member's tier metric before the batch, in the period the one-order path evaluates (one query).
+        self.window = tier_window(program=program, at=at)
+        self.units = _units(program=program, member_ids=member_ids, window=self.window) if self.tiers else {}
 
     def add(self, *, index: int, member: Member, order: OrderInput) -> ItemOutcome:
         """Price one order for its member as the earlier orders of the batch leave them; an error answers the
@@ -208,6 +211,9 @@ class _Batch:
                     order=row,
                 )
             )
+        if self.tiers and not member.tier_locked:
+            self.units[member.pk] += self._tier_units(row, pending=bool(pending_until))
+            self._tier_upgrade(member)
         return None  # answered by `write`
 
     def _as_credited(self, member: Member) -> SimpleNamespace:
@@ -219,17 +225,58 @@ class _Batch:
             lifetime_points=member.lifetime_points + active,
         )
 
+    def _tier_units(self, row: Order, *, pending: bool) -> int:
+        """What the order adds to its member's tier metric, counted as `tier_values_sql` counts it: orders placed
+        in the window; for points, only active ones (pending points count once they are active)."""
+        window = self.window
+        if row.placed_at > window.end or (window.start is not None and row.placed_at < window.start):
+            return 0
+        metric = self.program.tier_metric
+        if metric == TierMetric.SPEND:
+            return int((row.subtotal * CENTS).to_integral_value())
+        if metric == TierMetric.ORDERS:
+            return 1
+        return 0 if pending else row.points_awarded
+
+    def _tier_upgrade(self, member: Member) -> None:
+        """Move the member up when their metric reaches a higher tier, as `tier_standing_with_units` does after
+        each single order: the order that crossed keeps its price, the member's next orders earn with the new
+        multiplier. Only upwards; written by `write` (the tier in the members' UPDATE, the changes in one INSERT)."""
+        program, units = self.program, self.units[member.pk]
+        standing = tier_standing(program=program, tiers=self.tiers, units=units, tier_id=member.tier_id)
+        target = tier_for_units(program=program, tiers=self.tiers, units=units)
+        if target is None or standing.rank_of(target) <= standing.rank_of(standing.tier):
+            return
+        self.tier_changes.append(
+            TierChange(
+                member=member,
+                from_tier_id=member.tier_id,
+                to_tier=target,
+                reason=TierChangeReason.EARNED,
+                created_at=self.at,
+            )
+        )
+        logger.info(
+            "tier changed program=%s customer_id=%s from=%s to=%s reason=%s acting_user=None",
+            program.pk,
+            member.customer_id,
+            standing.tier.key if standing.tier else None,
+            target.key,
+            TierChangeReason.EARNED,
+        )
+        member.tier, member.tier_achieved_at = target, self.at
+
     def write(self) -> dict[int, OrderResult]:
         Order.objects.bulk_create([row for _index, row in self.rows])
-        counters = ("lifetime_spend", "orders_count")
-        credits_post(self.credits, member_fields=counters, at=self.at)
+        fields = ("lifetime_spend", "orders_count")
+        if self.tier_changes:
+            fields += ("tier", "tier_achieved_at")
+        credits_post(self.credits, member_fields=fields, at=self.at)
         credited = {credit.member.pk for credit in self.credits}
-        members_save([m for pk, m in self.members.items() if pk not in credited], *counters, at=self.at)
-        next_tiers = _tiers_after(config=self.config, members=list(self.members.values()), at=timezone.now())
-        return {
-            index: OrderResult(row, row.member, created=True, next_tier=next_tiers[row.member_id], next_tier_known=True)
-            for index, row in self.rows
-        }
+        members_save([m for pk, m in self.members.items() if pk not in credited], *fields, at=self.at)
+        if self.tier_changes:
+            TierChange.objects.bulk_create(self.tier_changes)
+        return {index: OrderResult(row, row.member, created=True) for index, row in self.rows}
 
 
 def _members_lock(*, program: Program, config: ProgramConfig, customer_ids: set[str]) -> dict[str, Member]:
@@ -243,13 +290,13 @@ def _members_lock(*, program: Program, config: ProgramConfig, customer_ids: set[
     return locked
 
 
-def _units(*, program: Program, member_ids: list[int], at: datetime) -> dict[int, int]:
-    """Each member's tier metric value in the period of `at` (one grouped query; 0 without activity)."""
+def _units(*, program: Program, member_ids: list[int], window: TierWindow) -> dict[int, int]:
+    """Each member's tier metric value in `window` (one grouped query; 0 without activity)."""
     if not member_ids:
         return {}
     sql, params = tier_values_sql(
         program=program,
-        window=tier_window(program=program, at=at),
+        window=window,
         member_filter=f"IN ({', '.join(['%s'] * len(member_ids))})",
         member_params=list(member_ids),
     )
@@ -257,65 +304,3 @@ def _units(*, program: Program, member_ids: list[int], at: datetime) -> dict[int
         cursor.execute(sql, params)
         found = {member_id: int(value) for member_id, value in cursor.fetchall()}
     return {member_id: found.get(member_id, 0) for member_id in member_ids}
-
-
-def _may_move_up_midway(
-    *,
-    program: Program,
-    config: ProgramConfig,
-    members: dict[int, Member],
-    orders: dict[int, OrderInput],
-    by_member: dict[int, list[int]],
-    at: datetime,
-) -> set[int]:
-    """Members with several orders in the batch whose metric could reach their next tier's threshold before the
-    last of them (what all their orders would add, every point, cent or order counted, reaches it)."""
-    several = [pk for pk, indexes in by_member.items() if len(indexes) > 1 and not members[pk].tier_locked]
-    if not several or not config.tiers:
-        return set()
-    tiers = list(config.tiers)
-    units = _units(program=program, member_ids=several, at=at)
-    risky = set()
-    for pk in several:
-        member = members[pk]
-        standing = tier_standing(program=program, tiers=tiers, units=units[pk], tier_id=member.tier_id)
-        if standing.next_tier is None:
-            continue
-        mine = [orders[index] for index in by_member[pk]]
-        if program.tier_metric == TierMetric.SPEND:
-            added = sum(int(order.subtotal * 100) for order in mine)
-        elif program.tier_metric == TierMetric.ORDERS:
-            added = len(mine)
-        else:
-            added = sum(
-                order_priced(
-                    program=program,
-                    config=config,
-                    member=member,
-                    subtotal=order.subtotal,
-                    placed_at=order.placed_at or at,
-                )[0]
-                for order in mine
-            )
-        if units[pk] + added >= standing.next_units:
-            risky.add(pk)
-    return risky
-
-
-def _tiers_after(*, config: ProgramConfig, members: list[Member], at: datetime) -> dict[int, dict | None]:
-    """Upgrade the members whose activity now reaches a higher tier (one grouped query for all of them) and
-    return each one's next tier, for the answers."""
-    if not members:
-        return {}
-    if not config.tiers:
-        return {member.pk: None for member in members}
-    program = members[0].program
-    units = _units(program=program, member_ids=[m.pk for m in members], at=at)
-    tiers = list(config.tiers)
-    return {
-        member.pk: next_tier_data(
-            program=program,
-            standing=tier_standing_with_units(member=member, tiers=tiers, units=units[member.pk], at=at),
-        )
-        for member in members
-    }

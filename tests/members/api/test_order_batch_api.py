@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from loyalty.choices import ExpiryPolicy, RuleType
-from members.models import Member, Order, Transaction
+from loyalty.choices import ExpiryPolicy, RuleType, TierMetric, TierPeriod
+from members.models import Member, Order, TierChange, Transaction
 from members.services.members import member_upsert
 from tests.conftest import client_for, postgres_only
 from tests.factories import EarningRuleFactory, ProgramFactory, TierFactory
@@ -24,11 +24,11 @@ def _caches_kept(settings):
     settings.PROGRAM_CONFIG_CACHE_SECONDS = 3600
 
 
-def _program(**fields):
+def _program(gold: str = "100", **fields):
     program = ProgramFactory(**fields)
     EarningRuleFactory(program=program, type=RuleType.ORDER_THRESHOLD, points=50, min_subtotal=Decimal("100"))
     TierFactory(program=program, key="bronze", threshold=Decimal("0"), position=1)
-    TierFactory(program=program, key="gold", threshold=Decimal("100"), multiplier=Decimal("2"), position=2)
+    TierFactory(program=program, key="gold", threshold=Decimal(gold), multiplier=Decimal("2"), position=2)
     for n in range(5):
         member_upsert(program=program, customer_id=f"c-{n}", email=f"c{n}@example.com")
     return program
@@ -44,6 +44,11 @@ def _orders(count: int, *, prefix: str = "o", members: int = 5, subtotal: str = 
 def _state(program) -> dict:
     members = Member.objects.filter(program=program).order_by("customer_id")
     return {
+        "tier_changes": list(
+            TierChange.objects.filter(member__program=program)
+            .order_by("member__customer_id", "id")
+            .values_list("member__customer_id", "from_tier__key", "to_tier__key", "reason")
+        ),
         "members": list(
             members.values_list(
                 "customer_id",
@@ -88,11 +93,27 @@ def test_a_batch_of_existing_members_costs_the_same_statements_whatever_its_size
         response = post(api, BATCH, {"orders": _orders(size, subtotal="1.00")})
 
     # then a fixed number of statements recorded it: existing orders, the transaction (2), the lock (which finds
-    # the members), tier standings before (members with several orders) and after, the orders, the ledger rows,
-    # the members
+    # the members), their tier standings, the orders, the ledger rows, the members
     assert response.status_code == 200
     assert response.json()["created"] == size
+    assert len(queries) == 8
+
+
+@pytest.mark.parametrize("size", [10, 40])
+def test_members_moving_up_midway_cost_one_statement_more_whatever_their_number(db, size):
+    # given members with a warm API key, every one of them 10 points short of gold (100 points)
+    program = _program()
+    api = client_for(program)
+    post(api, BATCH, {"orders": _orders(5, prefix="warm", subtotal="90.00")})
+
+    # when a batch sends each of them several orders that cross gold on the way
+    with CaptureQueriesContext(connection) as queries:
+        response = post(api, BATCH, {"orders": _orders(size, subtotal="6.00")})
+
+    # then the tier changes are one INSERT more (the tiers go with the members' UPDATE), none goes one by one
+    assert response.json()["created"] == size
     assert len(queries) == 9
+    assert Member.objects.filter(program=program, tier__key="gold").count() == 5
 
 
 @pytest.mark.parametrize(
@@ -116,6 +137,46 @@ def test_orders_that_move_a_member_up_midway_earn_as_single_calls_do(db, subtota
     batched = _batch_answers(client_for(batch_program), orders)
 
     # then answers, balances, tiers and ledgers are the same
+    assert batched == singles
+    assert _state(batch_program) == _state(single_program)
+    assert_ledger_clean()
+
+
+TWO_YEARS_AGO = "2024-11-01T12:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("program_fields", "orders"),
+    [
+        # spend: $110 crosses gold ($100) at the second order, the third earns double
+        ({"tier_metric": TierMetric.SPEND}, [("60.00", None), ("50.00", None), ("30.00", None)]),
+        # orders: the second order crosses gold (2 orders), the third earns double
+        ({"tier_metric": TierMetric.ORDERS, "gold": "2"}, [("5.00", None), ("5.00", None), ("5.00", None)]),
+        # points, pending: pending points do not count, nobody moves up
+        ({"pending_days": 14}, [("80.00", None), ("30.00", None), ("30.00", None)]),
+        # points over 12 months: an order placed two years ago earns but does not count
+        ({"tier_period": TierPeriod.ROLLING_12_MONTHS}, [("150.00", TWO_YEARS_AGO), ("30.00", None), ("5.00", None)]),
+        # the same order counts for a lifetime tier: gold from the first order
+        ({"tier_period": TierPeriod.LIFETIME}, [("150.00", TWO_YEARS_AGO), ("30.00", None), ("5.00", None)]),
+    ],
+    ids=["spend", "orders", "pending-points", "outside-the-window", "lifetime"],
+)
+def test_each_tier_metric_moves_members_up_in_a_batch_as_single_calls_do(
+    db, program_fields, orders, assert_ledger_clean
+):
+    # given two identical programs whose gold tier doubles points
+    single_program, batch_program = _program(**program_fields), _program(**program_fields)
+    bodies = [
+        {"order_id": f"m-{n}", "customer_id": "c-2", "subtotal": subtotal, "currency": "USD"}
+        | ({"placed_at": placed_at} if placed_at else {})
+        for n, (subtotal, placed_at) in enumerate(orders)
+    ]
+
+    # when the same orders go one by one to one and as one batch to the other
+    singles = _single_answers(client_for(single_program), bodies)
+    batched = _batch_answers(client_for(batch_program), bodies)
+
+    # then the same answers, tiers, tier changes and ledgers
     assert batched == singles
     assert _state(batch_program) == _state(single_program)
     assert_ledger_clean()

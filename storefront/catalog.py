@@ -1,11 +1,11 @@
 """The catalog token: one value per program that changes whenever what every shopper sees changes (the program's
-settings, its tiers, its rewards). The widget keys a member's cached answer on it, so the answer is rebuilt on
+settings, its tiers, its rewards and their stock). The widget keys a member's cached answer on it, so the answer is rebuilt on
 the next call after an edit, in every worker process, with no time to wait.
 
 Kept current by Django's model signals rather than by the services that edit the catalog: the admin, the program
 file and the rewards service all save these rows, and a cache only has to know *that* something changed. Queryset
-`update()`s send no signal: the one on the hot path, a reward's stock taken by a redemption, is read with the
-member's version instead (storefront/widget/selectors.py)."""
+`update()`s send no model signal: the rewards service announces the stock a redemption takes or a cancellation
+gives back with its own `stock_changed` (rewards/services/redemptions.py; rewards cannot import storefront)."""
 
 import secrets
 
@@ -14,6 +14,7 @@ from django.dispatch import receiver
 
 from loyalty.models import Program, Tier
 from rewards.models import Reward
+from rewards.services.redemptions import stock_changed
 from storefront.models import CatalogVersion
 
 
@@ -41,6 +42,11 @@ def _program_saved(sender, instance, raw=False, **kwargs):
 def _catalog_row_saved(sender, instance, raw=False, **kwargs):
     if not raw:
         catalog_changed(program_id=instance.program_id)
+
+
+@receiver(stock_changed)
+def _stock_changed(sender, program_id, **kwargs):
+    catalog_changed(program_id=program_id)
 
 
 @receiver(post_delete, sender=Reward)

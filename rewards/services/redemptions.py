@@ -15,6 +15,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from loyalty.errors import IdempotencyConflict, InsufficientPoints, ValidationFailed
@@ -40,7 +41,7 @@ from rewards.errors import (
     VoucherCancelled,
 )
 from rewards.models import Redemption, Reward, Voucher
-from rewards.services.vouchers import voucher_issue
+from rewards.services.vouchers import member_codes_changed, voucher_issue
 
 logger = logging.getLogger(__name__)
 
@@ -248,11 +249,23 @@ def _check_limit(*, member: Member, reward: Reward) -> None:
         raise LimitReached(f"This reward can be redeemed {reward.limit_per_member} time(s) per member.")
 
 
+# Sent (program_id=…) once the transaction that took or gave back a unit of a reward's stock commits: every
+# shopper's widget answer shows the stock left (storefront/catalog.py moves the program's catalog token). A queryset
+# `update()` sends no `post_save`; after the commit, so that no lock is held and the token moves only once the new
+# stock is visible.
+stock_changed = Signal()
+
+
+def _stock_changed(*, program_id: int) -> None:
+    transaction.on_commit(lambda: stock_changed.send(sender=Reward, program_id=program_id))
+
+
 def _take_stock(*, reward: Reward) -> None:
     if reward.stock is None:
         return
     if not Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1):
         raise OutOfStock("This reward is out of stock.")
+    _stock_changed(program_id=reward.program_id)
 
 
 def redemption_cancel(
@@ -293,6 +306,7 @@ def redemption_cancel(
         )
         if redemption.reward.stock is not None:
             Reward.objects.filter(pk=redemption.reward_id).update(stock=F("stock") + 1)
+            _stock_changed(program_id=redemption.program_id)
     logger.info(
         "redemption cancelled program_id=%s redemption_id=%s points_returned=%s by=%s reason=%r",
         redemption.program_id,
@@ -320,6 +334,7 @@ def voucher_cancel(*, voucher: Voucher, acting_user=None, reason: str = "", at: 
             if voucher.status == VoucherStatus.USED:
                 raise AlreadyUsed("This code was already used.")
             raise VoucherCancelled("This code was already cancelled.")
+        member_codes_changed(member_id=voucher.member_id, at=at)
         logger.info("voucher cancelled program_id=%s code=%s by=%s", voucher.program_id, voucher.code, acting_user)
     voucher.refresh_from_db(fields=["status", "cancelled_at"])
     return voucher

@@ -57,6 +57,8 @@ def voucher_issue(
         try:
             with transaction.atomic():
                 voucher.save(force_insert=True)
+            if redemption is None:  # a redemption's ledger debit moves `updated_at` in the same transaction
+                member_codes_changed(member_id=member.pk, at=voucher.created_at)
             return voucher
         except IntegrityError:
             if not Voucher.objects.filter(code=voucher.code).exists():
@@ -101,6 +103,7 @@ def voucher_consume(
     voucher.refresh_from_db(fields=["status", "used_at", "used_order_id"])
     if not updated:
         raise voucher_problem(voucher=voucher, at=at) or AlreadyUsed("This code was already used.")
+    member_codes_changed(member_id=voucher.member_id, at=at)
     logger.info(
         "voucher consumed program_id=%s code=%s member_id=%s order_id=%s",
         voucher.program_id,
@@ -109,6 +112,13 @@ def voucher_consume(
         order_id or "-",
     )
     return voucher
+
+
+def member_codes_changed(*, member_id: int, at: datetime) -> None:
+    """Move the member's `updated_at`: the widget keeps each member's `me` answer, which lists their active codes,
+    under a version read from the member row (storefront/widget/selectors.py), so a code issued, used or cancelled
+    must show there. (A code expiring needs nothing: the cached answer ends at its `expires_at` already.)"""
+    Member.objects.filter(pk=member_id).update(updated_at=at)
 
 
 def voucher_expire_due(as_of: datetime) -> int:

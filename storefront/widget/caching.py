@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils import timezone
-from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -36,14 +35,15 @@ def _conditional(request, etag: str, public: bool, answer) -> HttpResponseBase:
     """`304` when the client holds `etag` already, else `answer()`; with the caching headers either way."""
     if_none_match = request.headers.get("If-None-Match", "")
     matches = etag in [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    response = Response(status=status.HTTP_304_NOT_MODIFIED) if matches else answer()
+    # Django's own 304 (no body, no Content-Type), as DRF sends an empty Response: it serves the thin `me` view too.
+    response = HttpResponseNotModified() if matches else answer()
     response["ETag"] = etag
     response["Cache-Control"] = PUBLIC if public else PRIVATE
     response["Vary"] = VARY
     return response
 
 
-def cached_response(request, data, *, public: bool, etag: str | None = None) -> Response:
+def cached_response(request, data, *, public: bool, etag: str | None = None) -> HttpResponseBase:
     return _conditional(request, etag or etag_of(data), public, lambda: Response(data))
 
 
@@ -65,14 +65,20 @@ def me_cache_key(member_id: int) -> str:
     return f"widget:me:{member_id}"
 
 
+def me_cached(version) -> Answer | None:
+    """The member's kept `me` answer if it was built for this version (`MeVersion`, read on every call), else None."""
+    hit = cache.get(me_cache_key(version.member_id))
+    return hit[1] if hit is not None and hit[0] == version.token else None
+
+
 def me_answer(version, build: Callable[[datetime], tuple[dict, datetime | None]]) -> Answer:
-    """The member's `me` answer, from the cache while the member's version (`MeVersion`, read on every call) is
-    the one it was built for, else built, rendered once and kept until the clock alone would change it.
-    `build(at)` returns the answer's data and when it goes out of date by itself (None: not before ME_SECONDS)."""
+    """The member's `me` answer, from the cache while the member's version is the one it was built for, else
+    built, rendered once and kept until the clock alone would change it. `build(at)` returns the answer's data and
+    when it goes out of date by itself (None: not before ME_SECONDS)."""
+    kept = me_cached(version)
+    if kept is not None:
+        return kept
     key = me_cache_key(version.member_id)
-    hit = cache.get(key)
-    if hit is not None and hit[0] == version.token:
-        return hit[1]
     at = timezone.now()
     data, deadline = build(at)
     body = JSONRenderer().render(data)

@@ -6,7 +6,7 @@ from storefront.widget import views
 
 urlpatterns = [
     path("program", views.WidgetProgramApi.as_view(), name="widget-program"),
-    path("me", views.WidgetMeApi.as_view(), name="widget-me"),
+    path("me", views.widget_me, name="widget-me"),
     path("me/redemptions", views.WidgetRedemptionCreateApi.as_view(), name="widget-redemptions"),
     path("me/challenges", WidgetChallengesApi.as_view(), name="widget-challenges"),
     path("me/donations", WidgetDonationsApi.as_view(), name="widget-donations"),

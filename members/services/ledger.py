@@ -16,7 +16,7 @@ per chunk of members, one transaction locks them in PK order and moves the rows 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from loyalty.choices import ExpiryPolicy
 from loyalty.errors import InsufficientPoints, ValidationFailed
 from members.choices import EARNING_KINDS, TransactionStatus
 from members.models import Member, Transaction
+from members.services.bulk_sql import rows_insert, rows_update
 from members.webhooks.events import points_rows_announce
 
 # Points columns are 32-bit integers in the database: a total past this would be a DataError (a 500).
@@ -155,7 +156,7 @@ def credits_post(credits: list[Credit], *, member_fields: tuple[str, ...] = (), 
             _lot_open(program=member.program, row=row, at=at)
         row.balance_after = member.points_balance
         rows.append(row)
-    Transaction.objects.bulk_create(rows)
+    rows_insert(Transaction, rows)
     members = list({credit.member.pk: credit.member for credit in credits}.values())
     members_save(
         members, "points_balance", "pending_points", "lifetime_points", "last_activity_at", *member_fields, at=at
@@ -164,33 +165,14 @@ def credits_post(credits: list[Credit], *, member_fields: tuple[str, ...] = (), 
 
 
 def members_save(members: list[Member], *fields: str, at: datetime | None = None) -> None:
-    """`member_save` for many locked members: one UPDATE (a CASE per column) for all of them."""
+    """`member_save` for many locked members: one UPDATE for all of them, each to its own values (`rows_update`:
+    one array per column on PostgreSQL)."""
     if not members:
         return
     at = at or timezone.now()
     for member in members:
         member.updated_at = at
-    fields = [*dict.fromkeys((*fields, "updated_at"))]
-    if connection.vendor != "postgresql":
-        Member.objects.bulk_update(members, fields, batch_size=1000)
-        return
-    # Django's bulk_update is a CASE per column and row: slow to build and to run for a thousand members.
-    # One UPDATE … FROM (VALUES …) instead, every value adapted by its model field and cast to its column type.
-    columns = [Member._meta.get_field(name) for name in fields]
-    row = "(" + ", ".join(["%s::bigint", *(f"%s::{column.db_type(connection)}" for column in columns)]) + ")"
-    params = [
-        value
-        for member in members
-        for value in (member.pk, *(c.get_db_prep_save(getattr(member, c.attname), connection) for c in columns))
-    ]
-    names = ", ".join(column.column for column in columns)
-    assignments = ", ".join(f"{column.column} = v.{column.column}" for column in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Member._meta.db_table} AS m SET {assignments} FROM (VALUES {', '.join([row] * len(members))})"
-            f" AS v(id, {names}) WHERE m.id = v.id",
-            params,
-        )
+    rows_update(Member, members, [*dict.fromkeys((*fields, "updated_at"))])
 
 
 def member_save(member: Member, *fields: str, at: datetime | None = None) -> None:

@@ -31,6 +31,7 @@ from loyalty.models import Program
 from loyalty.program_config import ProgramConfig, program_config
 from members.choices import TierChangeReason, TransactionKind, TransactionSource
 from members.models import Member, Order, TierChange
+from members.services.bulk_sql import rows_insert
 from members.services.inputs import id_clean, money_clean
 from members.services.ledger import Credit, credits_post, members_save, points_check_within_limit
 from members.services.members import members_create_many
@@ -267,7 +268,7 @@ class _Batch:
         member.tier, member.tier_achieved_at = target, self.at
 
     def write(self) -> dict[int, OrderResult]:
-        Order.objects.bulk_create([row for _index, row in self.rows])
+        rows_insert(Order, [row for _index, row in self.rows])
         fields = ("lifetime_spend", "orders_count")
         if self.tier_changes:
             fields += ("tier", "tier_achieved_at")
@@ -275,7 +276,7 @@ class _Batch:
         credited = {credit.member.pk for credit in self.credits}
         members_save([m for pk, m in self.members.items() if pk not in credited], *fields, at=self.at)
         if self.tier_changes:
-            TierChange.objects.bulk_create(self.tier_changes)
+            rows_insert(TierChange, self.tier_changes)
         return {index: OrderResult(row, row.member, created=True) for index, row in self.rows}
 
 

@@ -182,6 +182,43 @@ def test_each_tier_metric_moves_members_up_in_a_batch_as_single_calls_do(
     assert_ledger_clean()
 
 
+def test_the_order_rows_hold_what_single_calls_store(db):
+    # given two identical programs and orders with line items (JSON, quotes and accents), a referral code and a
+    # date of their own
+    single_program, batch_program = _program(), _program()
+    bodies = [
+        {
+            "order_id": f"r-{n}",
+            "customer_id": f"c-{n}",
+            "subtotal": "19.99",
+            "currency": "USD",
+            "placed_at": "2026-01-02T03:04:05Z",
+            "referral_code": "" if n else "K7QX2M9P",
+            "items": [{"sku": f"a'{n}", "name": 'Crème "brûlée"', "qty": n + 1}] if n else [],
+        }
+        for n in range(3)
+    ]
+
+    # when the same orders go one by one and as a batch
+    _single_answers(client_for(single_program), bodies)
+    _batch_answers(client_for(batch_program), bodies)
+
+    # then the stored orders and their ledger rows (each linked to its order) are the same
+    def stored(program):
+        orders = Order.objects.filter(program=program).order_by("order_id")
+        return [
+            list(orders.values_list("order_id", "subtotal", "currency", "placed_at", "referral_code", "items")),
+            list(
+                Transaction.objects.filter(program=program, order__isnull=False)
+                .order_by("order__order_id")
+                .values_list("order__order_id", "idempotency_key", "description", "points")
+            ),
+        ]
+
+    assert stored(batch_program) == stored(single_program)
+    assert len(stored(batch_program)[1]) == 3
+
+
 @pytest.mark.parametrize("policy", ["pending", "fixed_expiry"])
 def test_pending_points_and_expiring_lots_are_written_as_single_calls_write_them(db, policy, assert_ledger_clean):
     # given two identical programs with pending days or lots that expire

@@ -1,21 +1,26 @@
 """Creating and updating members. A new member gets a referral code, the entry tier and the sign-up points."""
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from loyalty.choices import RuleType
 from loyalty.codes import random_code
-from loyalty.models import Program
+from loyalty.models import EarningRule, Program
+from loyalty.program_config import ProgramConfig, program_config
 from loyalty.rules import live_rules
-from members.choices import TierChangeReason, TransactionKind, TransactionSource
-from members.models import Member, TierChange
+from members.choices import TierChangeReason, TransactionKind, TransactionSource, TransactionStatus
+from members.models import Member, TierChange, Transaction
 from members.segments import segment_limited_filter
-from members.services.ledger import Credit, credits_post, member_lock, points_post
-from members.services.tiers import member_tier_join
-from members.webhooks.events import member_created_announce
+from members.services.ledger import Credit, credits_post, member_save, points_check_within_limit
+from members.services.ledger import _lot_open as lot_open
+from members.services.tiers import member_tier_join, tier_entry, tier_units_after_joining
+from members.webhooks.events import member_created_announce, points_rows_announce
 
 logger = logging.getLogger(__name__)
 
@@ -64,62 +69,156 @@ def member_get_or_create(
     referral_code: str | None = None,
     at: datetime | None = None,
 ) -> tuple[Member, bool]:
+    """The customer's member, created (`member_create_locked`) when there is none. An existing member is read
+    without a lock; a new one is created in a transaction of its own, or in the caller's if there is one."""
     existing = Member.objects.select_related("tier").filter(program=program, customer_id=customer_id).first()
     if existing:
         return existing, False
-    try:
-        with transaction.atomic():
-            member = _member_create(program=program, customer_id=customer_id, defaults=defaults, at=at)
-    except IntegrityError:
-        # Another request created the same customer first; theirs is the member.
-        member = Member.objects.select_related("tier").filter(program=program, customer_id=customer_id).first()
-        if member is None:
-            raise
-        return member, False
-    logger.info("member created program=%s customer_id=%s", program.slug, customer_id)
-    return member, True
+    # No savepoint: a concurrent creation of the same customer is not an error here (ON CONFLICT DO NOTHING).
+    with transaction.atomic(savepoint=False):
+        joined = member_create_locked(
+            program=program, config=program_config(program), customer_id=customer_id, defaults=defaults, at=at
+        )
+    return joined.member, joined.created
 
 
-def _member_create(*, program: Program, customer_id: str, defaults: dict, at: datetime | None) -> Member:
+@dataclass(frozen=True)
+class MemberJoined:
+    """What `member_create_locked` leaves in the caller's transaction."""
+
+    member: Member  # locked until the caller's transaction ends, its program and tier loaded
+    created: bool  # False: another transaction created the customer first (theirs is the member, locked now)
+    # The member's tier metric value now (its sign-up points or 0), known without a query when created; None else.
+    tier_units: int | None = None
+
+
+def member_created_for_order(*, program: Program, config: ProgramConfig, customer_id: str, email: str) -> MemberJoined:
+    """The new customer of an order, created from its email and locked for the rest of the order's transaction.
+    `tier_units` is their tier metric value before the order: the order's own tier check needs no aggregate."""
+    return member_create_locked(program=program, config=config, customer_id=customer_id, defaults={"email": email})
+
+
+def member_create_locked(
+    *, program: Program, config: ProgramConfig, customer_id: str, defaults: dict, at: datetime | None = None
+) -> MemberJoined:
+    """Create the member inside the caller's transaction: one INSERT carrying its entry tier, a random referral code
+    and its sign-up points, the 'joined' tier change, the sign-up ledger rows in one INSERT, `member.created`.
+    The rules and tiers come from `config` (the program's cached configuration): no read before the writes.
+
+    Who creates the customer is decided by the unique (program, customer_id) of the INSERT (ON CONFLICT DO NOTHING,
+    no savepoint): the loser waits for the winner's commit and returns the winner's member, locked. The row this
+    transaction inserted needs no lock: nothing else can see it before the commit."""
+    assert transaction.get_connection().in_atomic_block, "member_create_locked needs transaction.atomic()"
     at = at or timezone.now()
-    member = Member(program=program, customer_id=customer_id, created_at=at, last_activity_at=at, **defaults)
+    entry = tier_entry(config.tiers)
+    signup = [rule for rule in live_rules(config.rules, rule_type=RuleType.SIGNUP, at=at) if rule.points]
+    # A segment-limited sign-up rule is decided on the inserted row (its segment is a query over members), before
+    # any points: then the points follow in an UPDATE. Without one, the INSERT carries them.
+    limited = any(rule.segment_id is not None for rule in signup)
     for _attempt in range(5):
-        member.referral_code = random_code(8)
-        try:
-            with transaction.atomic():
-                member.save(force_insert=True)
+        member = Member(
+            program=program,
+            customer_id=customer_id,
+            created_at=at,
+            last_activity_at=at,
+            tier=entry,
+            tier_achieved_at=at if entry else None,
+            referral_code=random_code(8),
+            **defaults,
+        )
+        credits = [] if limited else _signup_credits(member, signup, at=at)
+        if _member_insert(member):
             break
-        except IntegrityError:
-            if not Member.objects.filter(referral_code=member.referral_code).exists():
-                raise
-            member.pk = None
-    member = member_lock(member.pk)
+        taken = member_lock_by_customer(program=program, customer_id=customer_id)
+        if taken is not None:
+            return MemberJoined(member=taken, created=False)
+        # Else the random referral code was taken: draw another.
+    else:
+        raise IntegrityError(f"no free referral code for a new member after 5 attempts ({customer_id!r})")
     member_tier_join(member=member, at=at)
-    signup_rules = live_rules(program.earning_rules.select_related("segment"), rule_type=RuleType.SIGNUP, at=at)
-    for rule in segment_limited_filter(signup_rules, member, at=at):  # segment-limited: their members only
-        if rule.points:
-            points_post(
-                member=member,
-                points=rule.points,
-                kind=TransactionKind.BONUS,
-                source=TransactionSource.RULE,
-                idempotency_key=f"signup:{member.pk}:{rule.pk}",
-                description=rule.name or "Welcome bonus",
-                at=at,
-            )
+    if limited:
+        credits = _signup_credits(member, segment_limited_filter(signup, member, at=at), at=at)
+        if credits:
+            member_save(member, "points_balance", "lifetime_points", at=at)
+    rows = _signup_rows_keyed(member, credits)
+    if rows:
+        Transaction.objects.bulk_create(rows)
+        points_rows_announce(rows)
     member_created_announce(member=member)
-    return member
+    logger.info("member created program=%s customer_id=%s", program.slug, customer_id)
+    signup_points = sum(row.points for row in rows)
+    return MemberJoined(
+        member=member, created=True, tier_units=tier_units_after_joining(program=program, signup_points=signup_points)
+    )
+
+
+def member_lock_by_customer(*, program: Program, customer_id: str) -> Member | None:
+    """The customer's member locked for the rest of the transaction, with its program and tier; None if none."""
+    members = Member.objects.select_for_update(of=("self",)).select_related("program", "tier")
+    return members.filter(program=program, customer_id=customer_id).first()
+
+
+def _member_insert(member: Member) -> bool:
+    """INSERT `member` unless its customer id or its referral code is taken (ON CONFLICT DO NOTHING on PostgreSQL,
+    INSERT OR IGNORE on SQLite) and RETURNING its id: one statement, no savepoint, since a conflict is not an error
+    that would abort the caller's transaction. Whether it was inserted; if so `member` is saved, with its id."""
+    db = router.db_for_write(Member)
+    query = InsertQuery(Member, on_conflict=OnConflict.IGNORE)
+    query.insert_values([f for f in Member._meta.local_concrete_fields if not f.primary_key], [member])
+    compiler = query.get_compiler(using=db)
+    compiler.returning_fields = [Member._meta.pk]  # Django's own execute_sql cannot return "no row"
+    [(sql, params)] = compiler.as_sql()
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    member.pk = row[0]
+    member._state.adding, member._state.db = False, db
+    return True
+
+
+def _signup_credits(member: Member, rules: list, *, at: datetime) -> list[tuple[EarningRule, Transaction]]:
+    """Each sign-up rule with its unsaved ledger row, the points added to the member's counters as `points_post`
+    would add them one after the other (each row's `balance_after`). Keyed by `_signup_rows_keyed` once the member
+    has its id."""
+    credits = []
+    for rule in rules:
+        points_check_within_limit(member=member, points=rule.points, pending=False, kind=TransactionKind.BONUS)
+        member.points_balance += rule.points
+        member.lifetime_points += rule.points
+        row = Transaction(
+            program_id=member.program_id,
+            kind=TransactionKind.BONUS,
+            points=rule.points,
+            balance_after=member.points_balance,
+            status=TransactionStatus.ACTIVE,
+            source=TransactionSource.RULE,
+            description=(rule.name or "Welcome bonus")[:255],
+            created_at=at,
+        )
+        lot_open(program=member.program, row=row, at=at)
+        credits.append((rule, row))
+    return credits
+
+
+def _signup_rows_keyed(member: Member, credits: list[tuple[EarningRule, Transaction]]) -> list[Transaction]:
+    """The sign-up rows of the inserted `member`, each with its idempotency key: one sign-up bonus per rule."""
+    for rule, row in credits:
+        row.member = member
+        row.idempotency_key = f"signup:{member.pk}:{rule.pk}"
+    return [row for _rule, row in credits]
 
 
 def members_create_many(*, program: Program, config, customers: dict[str, str], at: datetime) -> dict[str, Member]:
-    """`_member_create` for many new customers at once (a batch of orders), inside the caller's transaction: the
+    """`member_create_locked` for many new customers at once (a batch of orders), inside the caller's transaction: the
     members in one INSERT (each in the entry tier, with a random referral code), their tier-join rows in one INSERT,
     the sign-up points through `credits_post`. `customers`: customer id → email; `config`: the program's cached
     `ProgramConfig`. Returns the members created, by customer id. A customer that exists by now (another call
     created it) or whose referral code was taken is left out: the caller creates those one by one.
-    Keep in step with `_member_create`. Rows are inserted in customer-id order, so that two batches creating the
+    Keep in step with `member_create_locked`. Rows are inserted in customer-id order, so that two batches creating the
     same customers wait for each other instead of deadlocking."""
-    entry = next((t for t in config.tiers if not t.invite_only and t.threshold is not None and t.threshold <= 0), None)
+    entry = tier_entry(config.tiers)
     rows = [
         Member(
             program=program,

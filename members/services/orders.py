@@ -16,8 +16,8 @@ from members.choices import PointsStatus, TransactionKind, TransactionSource
 from members.models import Member, Order
 from members.segments import order_rules_for
 from members.services.inputs import id_clean, money_clean
-from members.services.ledger import member_lock, member_save, points_check_within_limit, points_post
-from members.services.members import member_get_or_create
+from members.services.ledger import member_save, points_check_within_limit, points_post
+from members.services.members import member_created_for_order
 from members.services.tiers import next_tier_data, tier_standing_after_earning
 
 logger = logging.getLogger(__name__)
@@ -243,8 +243,7 @@ def _order_member_locked(*, program: Program, config: ProgramConfig, customer_id
     if member is None:
         if not email:
             return None
-        created, _created = member_get_or_create(program=program, customer_id=customer_id, defaults={"email": email})
-        member = member_lock(created.pk)
+        member = member_created_for_order(program=program, config=config, customer_id=customer_id, email=email).member
     return member_configured(member, program=program, config=config)
 
 

@@ -13,11 +13,13 @@ Rules (see `members.tier_selectors` for what the metric counts and the period wi
 """
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
+from loyalty.choices import TierMetric
 from loyalty.errors import ValidationFailed
 from loyalty.models import Tier
 from members.choices import TierChangeReason
@@ -36,25 +38,27 @@ from members.tier_selectors import (
 logger = logging.getLogger(__name__)
 
 
-def tier_entry(*, program_id: int) -> Tier | None:
-    """The tier every member starts in: the lowest non-invite tier with a threshold of 0."""
-    return (
-        Tier.objects.filter(program_id=program_id, invite_only=False, threshold__lte=0)
-        .order_by("position", "id")
-        .first()
+def tier_entry(tiers: Iterable[Tier]) -> Tier | None:
+    """The tier every member starts in: the lowest-ranked non-invite tier with a threshold of 0. `tiers` by rank,
+    lowest first, as the cached program configuration holds them (`program_config(program).tiers`): no query."""
+    return next((t for t in tiers if not t.invite_only and t.threshold is not None and t.threshold <= 0), None)
+
+
+def member_tier_join(*, member: Member, at: datetime) -> TierChange | None:
+    """Record that a new member joined their entry tier: the member row was inserted with it already (`tier`,
+    `tier_achieved_at` from `tier_entry`), so this is the one INSERT of the 'joined' `TierChange`; nothing without
+    a tier."""
+    if member.tier_id is None:
+        return None
+    return TierChange.objects.create(
+        member=member, from_tier=None, to_tier=member.tier, reason=TierChangeReason.JOINED, created_at=at
     )
 
 
-def member_tier_join(*, member: Member, at: datetime) -> None:
-    tier = tier_entry(program_id=member.program_id)
-    if tier is None:
-        return
-    member.tier = tier
-    member.tier_achieved_at = at
-    Member.objects.filter(pk=member.pk).update(tier=tier, tier_achieved_at=at)
-    TierChange.objects.create(
-        member=member, from_tier=None, to_tier=tier, reason=TierChangeReason.JOINED, created_at=at
-    )
+def tier_units_after_joining(*, program, signup_points: int) -> int:
+    """A member's tier metric value right after joining, without reading it back: they have no history but their
+    sign-up points, which count (active, an earning kind, dated now) only when the metric is points earned."""
+    return signup_points if program.tier_metric == TierMetric.POINTS_EARNED else 0
 
 
 def _tier_change(

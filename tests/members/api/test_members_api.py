@@ -104,3 +104,25 @@ def test_unknown_member_is_a_404_in_the_error_shape(api, program):
     # then the answer is the error shape
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "member_not_found"
+
+
+def test_creating_a_member_costs_a_fixed_number_of_statements(
+    api, program, settings, django_assert_num_queries, assert_ledger_clean
+):
+    # given a program with a sign-up rule and two tiers, and a warm process (key, rules, tiers, webhooks cached)
+    settings.PROGRAM_CONFIG_CACHE_SECONDS = 3600
+    EarningRuleFactory(program=program, type=RuleType.SIGNUP, points=100)
+    TierFactory(program=program, key="bronze", threshold=Decimal("0"), position=1)
+    TierFactory(program=program, key="gold", threshold=Decimal("500"), position=2)
+    post(api, "/api/v1/members", {"customer_id": "warm", "email": "warm@example.com"})
+
+    # when a new customer is sent
+    with django_assert_num_queries(7):
+        response = post(api, "/api/v1/members", {"customer_id": "c-42", "email": "layla@example.com"})
+
+    # then seven statements answered: the miss, the member inserted with its entry tier and sign-up points (no
+    # savepoint, no re-read), its 'joined' tier change, its sign-up ledger row, the storefront signals' savepoint
+    # (2), the next tier; the outer transaction of the creation adds BEGIN and COMMIT outside a test
+    assert response.status_code == 201
+    assert response.json()["points_balance"] == 100 and response.json()["tier"]["key"] == "bronze"
+    assert_ledger_clean()

@@ -1,6 +1,6 @@
 """Throttling per program (server API) — one bucket per API key's program, shared by all its keys.
 
-A fixed-window counter: one cache `add` (the window's first call) or `incr` per call, whatever the rate.
+A fixed-window counter: one cache `incr` per call (and an `add` for the window's first), whatever the rate.
 DRF's `SimpleRateThrottle` keeps every timestamp of the window in one cache entry and reads and writes it
 whole on every call: at a few hundred calls a second that list is thousands of entries long and costs more
 than the order it guards. A fixed window may let a burst of up to twice the rate through across a window
@@ -34,13 +34,22 @@ class ProgramRateThrottle(BaseThrottle):
         start = int(now // window) * window
         self.wait_seconds = start + window - now
         key = f"throttle_{self.scope}_{self.get_ident_key(request)}_{start}"
-        if self.cache.add(key, 1, window + 1):
-            return allowed >= 1
+        return self._window_count(key, window) <= allowed
+
+    def _window_count(self, key: str, window: int) -> int:
+        """This call's number in its window. Every call but the window's first finds the entry, so `incr` comes
+        first: one cache operation a call (an `add` first would be two, and pickle a value it throws away)."""
         try:
-            return self.cache.incr(key) <= allowed
-        except ValueError:  # the entry expired between add and incr: a new window
+            return self.cache.incr(key)
+        except ValueError:  # the window's first call: no entry yet
+            pass
+        if self.cache.add(key, 1, window + 1):
+            return 1
+        try:
+            return self.cache.incr(key)  # another call added it in between
+        except ValueError:  # ...and it expired already: a new window
             self.cache.add(key, 1, window + 1)
-            return True
+            return 1
 
     def wait(self) -> float:
         return self.wait_seconds

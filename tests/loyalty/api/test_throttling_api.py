@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from loyalty.api.throttling import ProgramRateThrottle
 from tests.conftest import client_for
 from tests.factories import ProgramFactory
 
@@ -39,3 +40,30 @@ def test_the_bucket_is_per_program_shared_by_its_keys(api, program, three_per_mi
     # then the second key is throttled too, the other program is not
     assert second_key.status_code == 429
     assert other_program.status_code == 404
+
+
+class CountingCache:
+    """The real cache, counting the operations the throttle makes."""
+
+    def __init__(self):
+        self.operations = []
+
+    def __getattr__(self, name):
+        self.operations.append(name)
+        return getattr(cache, name)
+
+
+def test_after_a_windows_first_call_each_call_is_one_cache_operation(api, program, three_per_minute, monkeypatch):
+    # given the throttle's cache, counted
+    counting = CountingCache()
+    monkeypatch.setattr(ProgramRateThrottle, "cache", counting)
+
+    # when a program makes the window's first call, then three more
+    first = api.get("/api/v1/members/c-1").status_code
+    first_operations, counting.operations = counting.operations, []
+    later = [api.get("/api/v1/members/c-1").status_code for _ in range(3)]
+
+    # then the first found no entry and added it, every later call was one increment, and the 4th is refused
+    assert first == 404 and first_operations == ["incr", "add"]
+    assert later == [404, 404, 429]
+    assert counting.operations == ["incr", "incr", "incr"]

@@ -1,9 +1,10 @@
-"""What the storefront channels keep: Shopify webhook receipts (deduplication and the queue of work) and
-each program's Shopify settings. (A member's in-store card number is their referral code: see storefront/pos.)"""
+"""What the storefront channels keep: Shopify webhook receipts (deduplication and the queue of work),
+each program's Shopify settings, the widget's catalog tokens and kept answers. (A member's in-store card number is their referral code: see storefront/pos.)"""
 
 from django.db import models
 
 from loyalty.models import Program
+from members.models import Member
 
 
 class ReceiptStatus(models.TextChoices):
@@ -60,3 +61,19 @@ class CatalogVersion(models.Model):
 
     def __str__(self):
         return f"catalog of {self.program_id}: {self.token}"
+
+
+class MeAnswer(models.Model):
+    """A member's rendered widget `me` answer, kept for every worker process: the statement that reads the member's
+    version on each call returns it too, and it is sent as stored while `version` (the member row and the catalog
+    token it was built for) is still theirs and `expires_at` (when the clock alone would change it) has not come
+    (storefront/widget/caching.py). One row per member who opened the widget, rewritten when rebuilt."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    version = models.CharField(max_length=255)
+    etag = models.CharField(max_length=40)
+    body = models.BinaryField()
+    expires_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"widget answer of member {self.member_id} until {self.expires_at:%Y-%m-%d %H:%M:%S}"

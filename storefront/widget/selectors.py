@@ -2,7 +2,6 @@
 number of queries, whatever the size of the catalog or the ledger."""
 
 import functools
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,12 +13,14 @@ from loyalty.choices import ExpiryPolicy, TierPeriod
 from loyalty.models import Program
 from members.choices import TransactionStatus
 from members.models import Member, Transaction
+from members.prepared import fetch_one as _fetch_one
 from members.selectors import transaction_list
 from members.tier_selectors import member_tier_progress, tier_list, tier_period_end
 from rewards.choices import VoucherStatus
 from rewards.models import Reward
 from rewards.selectors import reward_list, rewards_offered, voucher_list
-from storefront.models import CatalogVersion
+from storefront.models import CatalogVersion, MeAnswer
+from storefront.widget.caching import Answer
 
 RTL_LANGUAGES = {"ar", "fa", "he", "ur"}
 RECENT_TRANSACTIONS = 10
@@ -110,59 +111,46 @@ def member_overview(*, member: Member, at: datetime | None = None) -> dict:
 
 @dataclass(frozen=True)
 class MeVersion:
-    """A member of the program and a token of everything their `me` answer shows that can change without the
-    clock moving: equal tokens, equal answers (storefront/widget/caching.py keeps the answer under it)."""
+    """A member of the program, a token of everything their `me` answer shows that can change without the clock
+    moving (equal tokens, equal answers), and the answer kept for that token, if any and still in date."""
 
     member_id: int
-    token: tuple
+    token: str
+    kept: Answer | None
 
 
 @functools.cache
 def _me_version_sql() -> str:
-    member, catalog = Member._meta.db_table, CatalogVersion._meta.db_table
-    # One index lookup (the member by program and customer id) and one primary-key lookup (the catalog token):
+    member, catalog, kept = Member._meta.db_table, CatalogVersion._meta.db_table, MeAnswer._meta.db_table
+    # Index lookups only: the member by program and customer id, the catalog token and the kept answer by key.
     # - the member row: balance, pending points, tier, lifetime spend (spend and order-count tier metrics) and
     #   `updated_at`, which every ledger write, tier change and profile edit moves (members/services/), and the
     #   voucher services when one of the member's codes is issued, used or cancelled (rewards/services/);
     # - the program's catalog token: settings, tiers, rewards, and the stock a redemption takes or a
-    #   cancellation gives back (storefront/catalog.py).
-    # It used to count the member's active codes and sum the program's reward stock on every call: two
-    # subqueries that cost the server more than the rest of a cached answer.
+    #   cancellation gives back (storefront/catalog.py);
+    # - the kept answer, its body only while in date (%s: now).
+    # (It used to count the member's active codes and sum the program's reward stock on every call: two
+    # subqueries that cost the server more than the rest of a kept answer.)
     return (
-        "SELECT m.id, m.updated_at, m.tier_id, m.points_balance, m.pending_points, m.lifetime_spend, c.token"
+        "SELECT m.id, m.updated_at, m.tier_id, m.points_balance, m.pending_points, m.lifetime_spend, c.token,"
+        " a.version, a.etag, CASE WHEN a.expires_at > %s THEN a.body END"
         f" FROM {member} m LEFT JOIN {catalog} c ON c.program_id = m.program_id"
+        f" LEFT JOIN {kept} a ON a.member_id = m.id"
         " WHERE m.program_id = %s AND m.customer_id = %s"
     )
 
 
 def member_me_version(*, program: Program, customer_id: str) -> MeVersion | None:
-    """The member's `me` version in one indexed read (raw SQL: this runs on every widget `me` call, and building
-    the statement through the ORM costs more than running it). None: no such member in this program."""
-    row = _fetch_one(_me_version_sql(), [program.pk, customer_id])
+    """The member's `me` version and kept answer in one indexed read (raw SQL: this runs on every widget `me` call,
+    and building the statement through the ORM costs more than running it). None: no such member in this program."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    row = _fetch_one(_me_version_sql(), [now, program.pk, customer_id])
     if row is None:
         return None
-    return MeVersion(member_id=row[0], token=row[1:])
-
-
-def _fetch_one(sql: str, params: list) -> tuple | None:
-    """One row, on PostgreSQL through a prepared statement: planning this statement costs the server more than
-    running it, and a prepared one is planned once per connection. Logged like Django's own queries, so that
-    pinned query counts see it."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-    import psycopg
-
-    connection.ensure_connection()
-    started = time.monotonic()
-    # A server-side binding cursor (Django's are client-side binding ones, which cannot be prepared).
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        row = cursor.fetchone()
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": sql % tuple(params), "time": f"{time.monotonic() - started:.3f}"})
-    return row
+    token = "|".join(str(value) for value in row[1:7])
+    kept_version, etag, body = row[7:]
+    kept = Answer(body=bytes(body), etag=etag) if body is not None and kept_version == token else None
+    return MeVersion(member_id=row[0], token=token, kept=kept)
 
 
 def member_for_me(*, member_id: int) -> Member:

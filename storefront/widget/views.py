@@ -24,7 +24,7 @@ from rewards.api.serializers import RedemptionOutputSerializer
 from rewards.selectors import reward_get
 from rewards.services.redemptions import reward_redeem
 from storefront.shoppers import CUSTOMER_HEADER, DIGEST_HEADER, PROGRAM_HEADER, Unauthorized, shopper_identify
-from storefront.widget.caching import answer_response, cached_response, me_answer, me_cached
+from storefront.widget.caching import answer_response, cached_response, me_answer
 from storefront.widget.selectors import (
     earning_rules_live,
     me_deadline,
@@ -180,7 +180,7 @@ def _me_kept(request):
     version = member_me_version(program=shopper.program, customer_id=shopper.customer_id)
     if version is None:
         return None
-    answer = me_cached(version)
+    answer = version.kept
     if answer is None:
         setattr(request, ME_VERSION_READ, version)  # read once per request
         return None

@@ -1,6 +1,5 @@
-"""A member's `me` answer is kept in the cache under the member's version: whatever it shows that changes is
-shown by the very next call, from any process (the cache is per process by default), and what changes with the
-clock alone ends the entry on time."""
+"""A member's `me` answer is kept beside the member under their version: whatever it shows that changes is shown
+by the very next call, from any process, and what changes with the clock alone ends the kept answer on time."""
 
 import json
 from datetime import timedelta
@@ -17,7 +16,7 @@ from rewards.api.serializers import RewardOutputSerializer, VoucherOutputSeriali
 from rewards.models import Reward
 from rewards.services.redemptions import reward_redeem
 from rewards.services.vouchers import voucher_consume
-from storefront.widget.caching import me_cache_key
+from storefront.models import MeAnswer
 from storefront.widget.selectors import me_deadline, member_for_me, member_me_version, member_overview
 from tests.factories import ProgramFactory, RewardFactory, TierFactory
 from tests.factories.rewards import member_with_points
@@ -116,19 +115,37 @@ def test_the_cached_answer_is_the_built_one(program):
     assert cached["Content-Type"] == "application/json"
 
 
-def test_the_cache_holds_one_entry_per_member(program):
+def test_one_answer_is_kept_per_member_for_every_process(program):
     # given
     member = member_with_points(program, 10, customer_id="c-1")
     client = widget_client(program, "c-1")
     me(client)
-    first = cache.get(me_cache_key(member.pk))
+    first = MeAnswer.objects.get(member=member)
 
     # when
     points_adjust(member=member, points=5, reason="thanks")  # a new version
+    body = me(client)
+
+    # then: the same row, holding the new version's answer, which another process reads as this one does
+    kept = MeAnswer.objects.get(member=member)
+    assert kept.version != first.version and bytes(kept.body) == json.dumps(body, separators=(",", ":")).encode()
+    cache.clear()  # nothing of it in the process's cache
+    assert member_me_version(program=program, customer_id="c-1").kept.etag == kept.etag
+
+
+def test_an_answer_past_its_time_is_built_again(program, django_assert_num_queries):
+    # given
+    member = member_with_points(program, 10, customer_id="c-1")
+    client = widget_client(program, "c-1")
     me(client)
 
-    # then: the same key, holding the new version
-    assert cache.get(me_cache_key(member.pk))[0] != first[0]
+    # when
+    MeAnswer.objects.filter(member=member).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    # then
+    assert member_me_version(program=program, customer_id="c-1").kept is None
+    assert me(client)["member"]["points_balance"] == 10
+    assert MeAnswer.objects.get(member=member).expires_at > timezone.now()
 
 
 def test_another_programs_member_has_no_version(program):

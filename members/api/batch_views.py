@@ -4,8 +4,8 @@ Every item answers what `POST /api/v1/orders` would have answered for it, idempo
 item never sinks the others. The orders are recorded set-based (`members.services.order_batch`: a fixed number of
 statements for the whole batch, new customers' members created together, members locked in primary-key order),
 then each item's follow-ups run as after a single call (`order_paid_followups`: storefront signals, referrals,
-challenges). Items that must go one by one — repeats of an order id within the batch, the orders of a member who
-could move up a tier midway — go through the single-order orchestrator (`order_paid`), each in its own
+challenges). Items that must go one by one — repeats of an order id within the batch, the orders of a new customer
+another call created meanwhile — go through the single-order orchestrator (`order_paid`), each in its own
 transaction, in the order sent."""
 
 import logging
@@ -21,7 +21,7 @@ from loyalty.api.errors import _first_message as first_message
 from loyalty.api.errors import error_body
 from loyalty.api.schema import write_errors
 from loyalty.errors import ApplicationError
-from members.api.views import OrderRecordApi
+from members.api.views import order_input
 from members.services.order_batch import OrderInput, orders_record_many
 from members.services.orders import OrderResult
 from referrals.services.flows import order_paid, order_paid_followups
@@ -30,7 +30,6 @@ from referrals.services.signals import Signals, signals_pop
 logger = logging.getLogger(__name__)
 
 BATCH_MAX = 1000
-ItemInput = OrderRecordApi.InputSerializer
 
 
 class ItemErrorSerializer(serializers.Serializer):
@@ -139,12 +138,11 @@ def _items_record(*, program, items: list) -> list[dict]:
     """One result per item, in order (see the module)."""
     results: list[dict | None] = [None] * len(items)
     parsed: dict[int, tuple[dict, Signals]] = {}
-    validator = ItemInput()  # one serializer for every item: its fields are built once
     for index, item in enumerate(items):
         try:
-            data = dict(validator.run_validation(item))
-        except serializers.ValidationError:
-            fields = _errors_of(item)
+            data = order_input(item)  # validated exactly as POST /orders validates its body
+        except serializers.ValidationError as exc:
+            fields = exc.detail  # the errors a single call reports
             results[index] = _item_error(
                 _order_id_of(item), error_body("invalid_input", first_message(fields), fields)["error"]
             )
@@ -171,13 +169,6 @@ def _items_record(*, program, items: list) -> list[dict]:
         data, signals = parsed[index]
         results[index] = _item_record(program=program, data=data, signals=signals)
     return results
-
-
-def _errors_of(item) -> dict:
-    """The errors exactly as a single call reports them (a fresh serializer's `errors`; rare, so not reused)."""
-    serializer = ItemInput(data=item)
-    serializer.is_valid()
-    return serializer.errors
 
 
 def _order_id_of(item) -> str | None:

@@ -26,6 +26,7 @@ from loyalty.api.fields import (
     plain_text,
     storable_text,
 )
+from loyalty.api.negotiation import JsonFirstNegotiation
 from loyalty.api.pagination import NewestFirstCursorPagination
 from loyalty.api.schema import auth_errors, error_response, write_errors
 from loyalty.errors import NotFound
@@ -321,6 +322,8 @@ class MemberAdjustmentCreateApi(APIView):
 
 
 class OrderRecordApi(APIView):
+    content_negotiation_class = JsonFirstNegotiation  # DRF's choice, without parsing the headers of a JSON call
+
     class InputSerializer(StorefrontSignalsInput):
         order_id = IdField()
         customer_id = IdField()

@@ -4,7 +4,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, connection, connections, router, transaction
 from django.db.models.constants import OnConflict
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
@@ -19,7 +19,8 @@ from members.models import Member, TierChange, Transaction
 from members.segments import segment_limited_filter
 from members.services.ledger import Credit, credits_post, member_save, points_check_within_limit
 from members.services.ledger import _lot_open as lot_open
-from members.services.tiers import member_tier_join, tier_entry, tier_units_after_joining
+from members.services.member_sql import member_insert_joined
+from members.services.tiers import tier_entry, tier_joined_change, tier_units_after_joining
 from members.webhooks.events import member_created_announce, points_rows_announce
 
 logger = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def member_create_locked(
             **defaults,
         )
         credits = [] if limited else _signup_credits(member, signup, at=at)
-        if _member_insert(member):
+        if _member_insert_joined(member, credits, at=at):
             break
         taken = member_lock_by_customer(program=program, customer_id=customer_id)
         if taken is not None:
@@ -135,14 +136,13 @@ def member_create_locked(
         # Else the random referral code was taken: draw another.
     else:
         raise IntegrityError(f"no free referral code for a new member after 5 attempts ({customer_id!r})")
-    member_tier_join(member=member, at=at)
     if limited:
         credits = _signup_credits(member, segment_limited_filter(signup, member, at=at), at=at)
         if credits:
             member_save(member, "points_balance", "lifetime_points", at=at)
-    rows = _signup_rows_keyed(member, credits)
+            Transaction.objects.bulk_create(_signup_rows_keyed(member, credits))
+    rows = [row for _rule, row in credits]
     if rows:
-        Transaction.objects.bulk_create(rows)
         points_rows_announce(rows)
     member_created_announce(member=member)
     logger.info("member created program=%s customer_id=%s", program.slug, customer_id)
@@ -156,6 +156,24 @@ def member_lock_by_customer(*, program: Program, customer_id: str) -> Member | N
     """The customer's member locked for the rest of the transaction, with its program and tier; None if none."""
     members = Member.objects.select_for_update(of=("self",)).select_related("program", "tier")
     return members.filter(program=program, customer_id=customer_id).first()
+
+
+def _member_insert_joined(member: Member, credits: list[tuple[EarningRule, Transaction]], *, at: datetime) -> bool:
+    """INSERT the member, then its 'joined' tier change and its sign-up rows (`credits`), unless the customer id or
+    the referral code is taken; whether it was inserted. PostgreSQL: one statement (`member_sql`); SQLite: the
+    member, then the tier change, then the rows in one INSERT."""
+    joined = tier_joined_change(member=member, at=at)
+    if connection.vendor == "postgresql":
+        for rule, row in credits:
+            row.idempotency_key = str(rule.pk)  # made `signup:<member id>:<rule id>` by the statement
+        return member_insert_joined(member, joined=joined, rows=[row for _rule, row in credits])
+    if not _member_insert(member):
+        return False
+    if joined is not None:
+        joined.save(force_insert=True)
+    if credits:
+        Transaction.objects.bulk_create(_signup_rows_keyed(member, credits))
+    return True
 
 
 def _member_insert(member: Member) -> bool:

@@ -44,15 +44,12 @@ def tier_entry(tiers: Iterable[Tier]) -> Tier | None:
     return next((t for t in tiers if not t.invite_only and t.threshold is not None and t.threshold <= 0), None)
 
 
-def member_tier_join(*, member: Member, at: datetime) -> TierChange | None:
-    """Record that a new member joined their entry tier: the member row was inserted with it already (`tier`,
-    `tier_achieved_at` from `tier_entry`), so this is the one INSERT of the 'joined' `TierChange`; nothing without
-    a tier."""
+def tier_joined_change(*, member: Member, at: datetime) -> TierChange | None:
+    """The unsaved 'joined' `TierChange` of a new member: the member row was inserted in its entry tier already
+    (`tier`, `tier_achieved_at` from `tier_entry`), so joining is this one row; None without a tier."""
     if member.tier_id is None:
         return None
-    return TierChange.objects.create(
-        member=member, from_tier=None, to_tier=member.tier, reason=TierChangeReason.JOINED, created_at=at
-    )
+    return TierChange(member=member, from_tier=None, to_tier=member.tier, reason=TierChangeReason.JOINED, created_at=at)
 
 
 def tier_units_after_joining(*, program, signup_points: int) -> int:

@@ -4,13 +4,15 @@ parameter per column (`unnest`) on PostgreSQL instead of one placeholder per val
 Django's `bulk_create` and `bulk_update` prepare every value of every row through the field (`get_db_prep_save`)
 and send a statement with a placeholder per value: for a batch of a thousand orders that is tens of thousands of
 parameters, each quoted into the SQL text by the driver, which cost more CPU than the database's own work. Here
-every column is one list of the instances' attribute values, sent as one typed array. The rows must hold values
-the driver takes as they are (the instances the batch built itself: ints, strings, Decimals, aware datetimes,
-JSON data); SQLite (tests, the embedded single-user setup) keeps Django's own path."""
+every column is one list of the instances' attribute values, sent as one typed array; a column with one value
+for every row (the program, a status, the batch's timestamp) is sent once. The rows must hold values the driver
+takes as they are (the instances the batch built itself: ints, strings, Decimals, aware datetimes, JSON data);
+SQLite (tests, the embedded single-user setup) keeps Django's own path."""
 
 import json
 
 from django.db import connection, models
+from django.utils import timezone
 
 
 def rows_insert(model: type[models.Model], rows: list[models.Model]) -> None:
@@ -20,16 +22,16 @@ def rows_insert(model: type[models.Model], rows: list[models.Model]) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_create(rows)
         return
+    _stamp(model, rows)
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    arrays = [_column_values(field, rows, insert=True) for field in fields]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    unnest = ", ".join(_array_param(field) for field in fields)
-    pk = model._meta.pk
+    select, source, params = _columns(fields, rows)
+    table, pk = connection.ops.quote_name(model._meta.db_table), model._meta.pk
+    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns})"
-            f" SELECT * FROM unnest({unnest}) RETURNING {connection.ops.quote_name(pk.column)}",
-            arrays,
+            f"INSERT INTO {table} ({names}) SELECT {', '.join(select)} FROM {source}"
+            f" RETURNING {connection.ops.quote_name(pk.column)}",
+            params,
         )
         ids = cursor.fetchall()
     # RETURNING gives the rows in the order the SELECT fed them, which is the arrays' order (as bulk_create's
@@ -48,29 +50,64 @@ def rows_update(model: type[models.Model], rows: list[models.Model], field_names
         return
     pk = model._meta.pk
     fields = [model._meta.get_field(name) for name in field_names]
-    names = [connection.ops.quote_name(field.column) for field in fields]
-    assignments = ", ".join(f"{name} = v.{name}" for name in names)
-    unnest = ", ".join(_array_param(field) for field in (pk, *fields))
-    table = connection.ops.quote_name(model._meta.db_table)
-    key = connection.ops.quote_name(pk.column)
+    # The key first, always an array: it says which row each value of the other columns goes to.
+    select, source, params = _columns([pk, *fields], rows, keyed=True)
+    assignments = ", ".join(
+        f"{connection.ops.quote_name(field.column)} = {value}" for field, value in zip(fields, select[1:], strict=True)
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS t SET {assignments} FROM unnest({unnest}) AS v({key}, {', '.join(names)})"
-            f" WHERE t.{key} = v.{key}",
-            [_column_values(field, rows, insert=False) for field in (pk, *fields)],
+            f"UPDATE {connection.ops.quote_name(model._meta.db_table)} AS t SET {assignments}"
+            f" FROM {source} WHERE t.{connection.ops.quote_name(pk.column)} = v.c0",
+            params,
         )
 
 
+def _stamp(model: type[models.Model], rows: list[models.Model]) -> None:
+    """`auto_now_add` / `auto_now` columns set as `save` sets them, one moment for the whole statement."""
+    now = None
+    for field in model._meta.concrete_fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            now = now or timezone.now()
+            for row in rows:
+                setattr(row, field.attname, now)
+
+
+def _columns(fields: list[models.Field], rows: list[models.Model], *, keyed: bool = False) -> tuple[list, str, list]:
+    """The SELECT expressions (`v.cN` from the arrays, `%s` for a value shared by every row; with `keyed` the
+    first field is always an array), the FROM source (the arrays unnested as v(c0, c1, …)) and the parameters in
+    the order their placeholders appear: the shared values, then the arrays."""
+    select, arrays, scalars, array_params = [], [], [], []
+    for index, field in enumerate(fields):
+        values = _column_values(field, rows)
+        cast = "jsonb" if isinstance(field, models.JSONField) else field.db_type(connection)
+        if values.count(values[0]) == len(values) and not (keyed and index == 0):
+            select.append(f"%s::{cast}")
+            scalars.append(values[0])
+            continue
+        name = f"c{len(arrays)}"
+        select.append(f"v.{name}")
+        if isinstance(field, models.DateTimeField):
+            values = _iso_texts(values)  # the driver converts datetimes one by one in Python: 5x slower
+        as_text = isinstance(field, (models.DateTimeField, models.JSONField))
+        arrays.append(f"%s::text[]::{cast}[]" if as_text else f"%s::{cast}[]")
+        array_params.append(values)
+    if not arrays:
+        return select, "generate_series(1, %s)", [*scalars, len(rows)]
+    names = ", ".join(f"c{n}" for n in range(len(arrays)))
+    return select, f"unnest({', '.join(arrays)}) AS v({names})", [*scalars, *array_params]
+
+
 def _array_param(field: models.Field) -> str:
-    """One column's placeholder, cast to an array of the column's type (JSON travels as text, cast by element)."""
+    """One column's array placeholder, cast to the column's type (JSON travels as text); `member_sql` uses it."""
     if isinstance(field, models.JSONField):
         return "CAST(%s::text[] AS jsonb[])"
-    return f"%s::{field.db_type(connection)}[]"  # a foreign key's is its target's
+    return f"%s::{field.db_type(connection)}[]"
 
 
-def _column_values(field: models.Field, rows: list[models.Model], *, insert: bool) -> list:
-    """The rows' values of one column; on insert, `auto_now_add` / `auto_now` stamps are set as `save` sets them
-    (an update writes the values the caller set, as `bulk_update` does)."""
+def _column_values(field: models.Field, rows: list[models.Model], *, insert: bool = False) -> list:
+    """The rows' values of one column (JSON as text); with `insert`, `auto_now_add` / `auto_now` stamps are set
+    as `save` sets them."""
     if insert and (getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)):
         return [field.pre_save(row, add=True) for row in rows]
     if field.is_relation:
@@ -79,6 +116,15 @@ def _column_values(field: models.Field, rows: list[models.Model], *, insert: boo
     if isinstance(field, models.JSONField):
         return [None if value is None else json.dumps(value, cls=field.encoder) for value in values]
     return values
+
+
+def _iso_texts(values: list) -> list:
+    """Aware datetimes as ISO 8601 text (offset included: the same instant whatever the session's time zone); a
+    batch repeats a few values, each converted once."""
+    texts: dict = {}
+    return [
+        None if value is None else texts.get(value) or texts.setdefault(value, value.isoformat()) for value in values
+    ]
 
 
 def _related_id(field: models.ForeignKey, row: models.Model):

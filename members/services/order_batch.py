@@ -23,6 +23,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, Model, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from loyalty.choices import TierMetric
@@ -43,7 +45,7 @@ from members.services.orders import (
     order_priced,
     order_row,
 )
-from members.tier_selectors import CENTS, TierWindow, tier_for_units, tier_standing, tier_values_sql, tier_window
+from members.tier_selectors import CENTS, TierWindow, tier_threshold_units, tier_values_sql, tier_window
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +116,11 @@ def _cleaned(order: OrderInput) -> OrderInput:
 def _orders_existing(*, program: Program, order_ids: list[str]) -> dict[str, Order]:
     if not order_ids:
         return {}
-    found = Order.objects.select_related("member__tier").filter(program=program, order_id__in=order_ids)
+    found = (
+        Order.objects.select_related("member__tier")
+        .filter(program=program)
+        .filter(_one_of(Order, "order_id", order_ids))
+    )
     return {order.order_id: order for order in found}
 
 
@@ -162,6 +168,13 @@ class _Batch:
         self.members: dict[int, Member] = {}
         self.added: dict[int, tuple[int, int]] = {}  # member → (active, pending) points credited so far
         self.tiers = list(config.tiers)
+        # The tiers by rank and what each reachable one needs, worked out once for the batch's many checks.
+        self.tier_rank = {tier.pk: rank for rank, tier in enumerate(self.tiers)}
+        self.tier_ladder = [
+            (tier_threshold_units(program=program, threshold=tier.threshold), self.tier_rank[tier.pk], tier)
+            for tier in self.tiers
+            if not tier.invite_only
+        ]
         self.tier_changes: list[TierChange] = []
         # Each member's tier metric before the batch, in the period the one-order path evaluates (one query).
         self.window = tier_window(program=program, at=at)
@@ -241,13 +254,17 @@ class _Batch:
 
     def _tier_upgrade(self, member: Member) -> None:
         """Move the member up when their metric reaches a higher tier, as `tier_standing_with_units` does after
-        each single order: the order that crossed keeps its price, the member's next orders earn with the new
-        multiplier. Only upwards; written by `write` (the tier in the members' UPDATE, the changes in one INSERT)."""
-        program, units = self.program, self.units[member.pk]
-        standing = tier_standing(program=program, tiers=self.tiers, units=units, tier_id=member.tier_id)
-        target = tier_for_units(program=program, tiers=self.tiers, units=units)
-        if target is None or standing.rank_of(target) <= standing.rank_of(standing.tier):
+        each single order (`tier_for_units`: the highest reachable tier, above the member's by rank): the order
+        that crossed keeps its price, the member's next orders earn with the new multiplier. Only upwards; written
+        by `write` (the tier in the members' UPDATE, the changes in one INSERT)."""
+        units = self.units[member.pk]
+        reached = None
+        for needed, rank, tier in self.tier_ladder:
+            if needed <= units:
+                reached = (rank, tier)
+        if reached is None or reached[0] <= self.tier_rank.get(member.tier_id, -1):
             return
+        target = reached[1]
         self.tier_changes.append(
             TierChange(
                 member=member,
@@ -257,11 +274,12 @@ class _Batch:
                 created_at=self.at,
             )
         )
+        current = self.tiers[self.tier_rank[member.tier_id]] if member.tier_id in self.tier_rank else None
         logger.info(
             "tier changed program=%s customer_id=%s from=%s to=%s reason=%s acting_user=None",
-            program.pk,
+            self.program.pk,
             member.customer_id,
-            standing.tier.key if standing.tier else None,
+            current.key if current else None,
             target.key,
             TierChangeReason.EARNED,
         )
@@ -282,7 +300,11 @@ class _Batch:
 
 def _members_lock(*, program: Program, config: ProgramConfig, customer_ids: set[str]) -> dict[str, Member]:
     """The members locked in primary-key order (like every ledger writer: no deadlock), by customer id."""
-    members = Member.objects.filter(program=program, customer_id__in=customer_ids).order_by("pk")
+    members = (
+        Member.objects.filter(program=program)
+        .filter(_one_of(Member, "customer_id", sorted(customer_ids)))
+        .order_by("pk")
+    )
     if connection.features.has_select_for_update:
         members = members.select_for_update(of=("self",))
     locked = {}
@@ -295,13 +317,23 @@ def _units(*, program: Program, member_ids: list[int], window: TierWindow) -> di
     """Each member's tier metric value in `window` (one grouped query; 0 without activity)."""
     if not member_ids:
         return {}
+    if connection.vendor == "postgresql":
+        member_filter, member_params = "= ANY(%s)", [list(member_ids)]
+    else:
+        member_filter, member_params = f"IN ({', '.join(['%s'] * len(member_ids))})", list(member_ids)
     sql, params = tier_values_sql(
-        program=program,
-        window=window,
-        member_filter=f"IN ({', '.join(['%s'] * len(member_ids))})",
-        member_params=list(member_ids),
+        program=program, window=window, member_filter=member_filter, member_params=member_params
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = {member_id: int(value) for member_id, value in cursor.fetchall()}
     return {member_id: found.get(member_id, 0) for member_id in member_ids}
+
+
+def _one_of(model: type[Model], column: str, values: list) -> Q | RawSQL:
+    """`column IN values`: on PostgreSQL as `= ANY(%s)` with one array parameter, whose SQL text is the same for
+    any number of values (the driver parses a statement of a thousand placeholders anew each time, in Python)."""
+    if connection.vendor != "postgresql":
+        return Q(**{f"{column}__in": values})
+    quoted = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(column)}"
+    return RawSQL(f"{quoted} = ANY(%s)", [list(values)], output_field=BooleanField())

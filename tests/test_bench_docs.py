@@ -170,4 +170,4 @@ def test_the_other_endpoints_are_described_by_ratio_cpu_and_statements():
         "request (4.0× the baseline's), 1.0 ms of it in PostgreSQL; 4 SQL statements per call" in text
     )
     assert "? SQL statements per call (signature, receipt row, task queued)" in text
-    assert "2 SQL statement(s) (the cached answer" in text
+    assert "0.5 ms of it in PostgreSQL; 2 SQL statements per call (when the answer is kept" in text  # browsing `me`

@@ -106,6 +106,11 @@ class WidgetProgramApi(WidgetApi):
         return cached_response(request, data, public=True)
 
 
+# What the thin view in front of `WidgetMeApi` (`widget_me`) leaves on the request: the version it read.
+ME_VERSION_READ = "widget_me_version"
+NOT_READ = object()
+
+
 class WidgetMeApi(WidgetApi):
     customer_required = True
 
@@ -120,9 +125,9 @@ class WidgetMeApi(WidgetApi):
     )
     def get(self, request):
         # The thin view in front (`widget_me`) may have read the version already: its cached answer was stale.
-        version = getattr(request, ME_VERSION_READ, None) or member_me_version(
-            program=request.program, customer_id=request.shopper.customer_id
-        )
+        version = getattr(request, ME_VERSION_READ, NOT_READ)
+        if version is NOT_READ:
+            version = member_me_version(program=request.program, customer_id=request.shopper.customer_id)
         if version is None:  # as `member_get` answers
             raise NotFound(f"No member with customer_id {request.shopper.customer_id!r}.", code="member_not_found")
         return answer_response(request, me_answer(version, lambda at: self.build(version, at)), public=False)
@@ -134,7 +139,6 @@ class WidgetMeApi(WidgetApi):
         return me_data(member=member, overview=overview), me_deadline(member=member, overview=overview, at=at)
 
 
-ME_VERSION_READ = "widget_me_version"
 _me_api = WidgetMeApi.as_view()
 
 
@@ -178,11 +182,9 @@ def _me_kept(request):
     if shopper.customer_id is None:
         return None
     version = member_me_version(program=shopper.program, customer_id=shopper.customer_id)
-    if version is None:
-        return None
-    answer = version.kept
+    answer = version.kept if version is not None else None
     if answer is None:
-        setattr(request, ME_VERSION_READ, version)  # read once per request
+        setattr(request, ME_VERSION_READ, version)  # read once per request (None: not a member, 404)
         return None
     request.shopper = shopper
     if not WidgetShopperThrottle().allow_request(request, None) or not WidgetIpThrottle().allow_request(request, None):

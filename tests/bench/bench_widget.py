@@ -9,7 +9,8 @@ endpoint in the same rounds: shoppers browsing pages (tests/bench/browse.lua: on
 shopper's first view; the issue's target, >= 60 % of the bare endpoint's requests/s) and first views alone
 (tests/bench/widget.lua). `probe` (run inside the bench environment) adds what one process shows: the SQL
 statements of a kept and of a built answer and the CPU time of each beside the bare endpoint's. Prints a table and
-one JSON line, and (unless --quick or --no-docs) rewrites the `## Widget` section of docs/benchmarks.md."""
+one JSON line, and (unless --quick or --no-docs) rewrites the `## Widget` section of docs/benchmarks.md and the
+widget's lines of its summary."""
 
 import argparse
 import json
@@ -17,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from tests.bench.common import DOCS, docs_section_write
+from tests.bench.common import DOCS, docs_section_write, summary_write
 from tests.bench.run import (
     BARE,
     BROWSE_ACTIVE,
@@ -35,6 +36,7 @@ from tests.bench.run import (
     machine,
     measure,
     run_json,
+    summary_rows,
     throwaway_database,
 )
 
@@ -151,7 +153,7 @@ Method: gunicorn `config.wsgi` with {load.workers} sync workers, settings `tests
 plain HTTP; widget throttles raised so they never refuse, though they run on every call), a throwaway PostgreSQL
 database seeded by `manage.py seed_bench --members {load.customers}`. wrk with {load.connections} connections:
 `tests/bench/browse.lua` — {BROWSE_ACTIVE} shoppers browsing at once, taking turns, each viewing {BROWSE_PAGES} pages
-and then replaced by a shopper no worker has seen (1 request in {BROWSE_PAGES} a first view);
+and then replaced by a shopper whose answer is not kept (1 request in {BROWSE_PAGES} a first view);
 `tests/bench/widget.lua` — a different shopper on every request (first views; from the other half of the shoppers);
 `tests/bench/orders.lua` posts a small JSON body to the bare endpoint. "Answers built": the share of the calls that
 built their answer (counted from PostgreSQL's statistics: a build, and nothing else in the round, reads the
@@ -206,8 +208,14 @@ def main() -> None:
     print("BENCH_WIDGET_JSON " + json.dumps({"results": [m.__dict__ for m in results], "in_process": probed}))
     sys.stdout.flush()
     if not (args.quick or args.no_docs):
-        text = section(results, probed, load=load, machine_line=machine_line, load_average=load_average)
-        docs_section_write(Path(os.environ.get("BENCH_DOCS", DOCS)), text)
+        docs = Path(os.environ.get("BENCH_DOCS", DOCS))
+        docs_section_write(
+            docs, section(results, probed, load=load, machine_line=machine_line, load_average=load_average)
+        )
+        # The widget's lines of the summary (the suite's keys: `make bench` replaces them with its own run's).
+        summary_write(
+            docs, summary_rows(results, load_average=load_average, command="python -m tests.bench.bench_widget")
+        )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 -- so it is answered by then); each views BENCH_PAGES pages and is then replaced by a shopper not seen before in
 -- this run (their first view builds their answer, the next ones may reuse it). Shoppers come from the second half
 -- of BENCH_SHOPPERS_FILE (customer id + digest a line; widget.lua asks the first half), from BENCH_BROWSE_OFFSET
--- on, so that successive runs start with shoppers whose answers no worker holds. A 1 in BENCH_PAGES share of the
--- requests are first views.
+-- on: a run goes on with the shoppers still browsing when the previous one ended (tests/bench/run.py
+-- `browse_shoppers`), so that 1 request in BENCH_PAGES is a first view from a round's first request on.
 local program = os.getenv("BENCH_PUBLIC_KEY")
 local pages = tonumber(os.getenv("BENCH_PAGES") or "10")
 local active = tonumber(os.getenv("BENCH_ACTIVE") or "40")

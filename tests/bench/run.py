@@ -441,12 +441,12 @@ def results_table(results: list[Measurement]) -> str:
     return "\n".join(lines)
 
 
-def summary_rows(results: list[Measurement], *, load_average: float) -> list[dict]:
-    """The summary lines of the endpoints: every ratio to its baseline, with its target and verdict."""
+def summary_rows(results: list[Measurement], *, load_average: float, command: str = "make bench") -> list[dict]:
+    """The summary lines of the endpoints measured: every ratio to its baseline, with its target and verdict."""
     by_name = {m.name: m for m in results}
     rows = []
     for scenario in SCENARIOS:
-        if scenario.baseline is None:
+        if scenario.baseline is None or scenario.name not in by_name:
             continue
         m, base = by_name[scenario.name], by_name[scenario.baseline]
         ratio = m.rps / base.rps
@@ -460,7 +460,7 @@ def summary_rows(results: list[Measurement], *, load_average: float) -> list[dic
                 target=f"≥ {scenario.target:.0%}" if scenario.target else None,
                 met=ratio >= scenario.target if scenario.target else None,
                 load_average=load_average,
-                command="make bench",
+                command=command,
             )
         )
     return rows
@@ -534,11 +534,11 @@ runs: what an endpoint queues is not part of its time). wrk with {load.connectio
 endpoint: `orders.lua` POSTs an order body (a new order id each time; {1 - load.new_share:.0%} of the orders for
 one of the {load.customers:,} seeded members, the rest for new customers) to the two baselines and the order API;
 `browse.lua` asks `me` as storefronts do, for signed-in shoppers browsing pages: {BROWSE_ACTIVE} shoppers at once,
-taking turns, each viewing {BROWSE_PAGES} pages and then replaced by a shopper no worker has seen yet, so 1 request
-in {BROWSE_PAGES} is a first view (which builds the answer) and the others may reuse it (each of the {load.workers}
-workers keeps its own answers: a page served by a worker that has not seen the shopper yet builds it again);
-`widget.lua` asks `me` (the first-view row) and the points preview as a different signed-in shopper each time, from
-the other half of the shoppers; `redeem.lua` redeems the
+taking turns, each viewing {BROWSE_PAGES} pages and then replaced by a shopper whose answer is not kept, so 1 request
+in {BROWSE_PAGES} is a first view (which builds the answer) and the others may reuse it; `widget.lua` asks `me` (the
+first-view row, kept answers dropped before each run) and the points preview as a different signed-in shopper each
+time, from the other half of the shoppers (the share of the `me` calls that built an answer is counted from
+PostgreSQL's statistics: a build, and nothing else in those rounds, reads the member's codes); `redeem.lua` redeems the
 seeded 100-point reward for members with at least 1,000 points, a new Idempotency-Key each time; `shopify.lua`
 sends `orders/paid` deliveries signed beforehand with the program's webhook secret, each once (the endpoint stores
 and queues them; the order itself is recorded by the worker). {load.warmup} s of warm-up per endpoint, then

@@ -1,6 +1,6 @@
 -- wrk script: GET /api/widget/v1/me (and the points preview) as signed-in shoppers of one program, a different
 -- shopper on each request, in turn from the first half of BENCH_SHOPPERS_FILE (customer id + digest a line; the
--- second half is browse.lua's, whose shoppers must be new to every worker).
+-- second half is browse.lua's, whose shoppers' first views must be theirs).
 local program = os.getenv("BENCH_PUBLIC_KEY")
 local shoppers = {}
 for line in io.lines(os.getenv("BENCH_SHOPPERS_FILE")) do

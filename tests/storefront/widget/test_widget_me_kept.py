@@ -68,6 +68,16 @@ def test_a_kept_answer_runs_one_statement(program, django_assert_num_queries):
     assert "JOIN" in captured.captured_queries[0]["sql"].upper()
 
 
+def test_a_signed_shopper_who_is_not_a_member_is_read_once(program, django_assert_num_queries):
+    # given
+    client = widget_client(program, "c-2")
+
+    # when / then: the program, the version (none): the API view answers 404 without reading it again
+    with django_assert_num_queries(2):
+        response = client.get("/api/widget/v1/me")
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "member_not_found")
+
+
 def test_a_wrong_digest_is_401_even_with_a_kept_answer(program):
     # given
     member_with_points(program, 10, customer_id="c-1")

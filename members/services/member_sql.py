@@ -3,13 +3,12 @@
 The member row (ON CONFLICT DO NOTHING: the unique customer id, or the random referral code, decides), its
 'joined' tier change and its sign-up ledger rows are one data-modifying `WITH`: the two dependent INSERTs read the
 new member's id from the first one's RETURNING, so when the member is not inserted (a conflict) they insert nothing
-either. Three round trips and three statements to parse become one. Values travel as one typed array per column
-(`bulk_sql`). SQLite runs the same writes one by one (`members.py`)."""
+either. Three round trips and three statements to parse become one. SQLite runs the same writes one by one
+(`members.py`)."""
 
 from django.db import connection
 
 from members.models import Member, TierChange, Transaction
-from members.services.bulk_sql import _array_param, _column_values
 
 
 def member_insert_joined(member: Member, *, joined: TierChange | None, rows: list[Transaction]) -> bool:
@@ -17,8 +16,14 @@ def member_insert_joined(member: Member, *, joined: TierChange | None, rows: lis
     Each row's `idempotency_key` holds its rule's id until then: the key is `signup:<member id>:<rule id>`, made
     in the statement. On success the member, the tier change and the rows are saved, with their ids and keys."""
     quote = connection.ops.quote_name
-    sql, params = _insert_sql(Member, [member], member_column=None)
-    ctes = [f"m AS ({sql} ON CONFLICT DO NOTHING RETURNING {quote('id')})"]
+    fields = _fields(Member)
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    ctes = [
+        f"m AS (INSERT INTO {quote(Member._meta.db_table)} ({columns}) VALUES ({placeholders})"
+        f" ON CONFLICT DO NOTHING RETURNING {quote('id')})"
+    ]
+    params = _values(fields, [member])
     if joined is not None:
         sql, joined_params = _insert_sql(TierChange, [joined], member_column="member_id")
         ctes.append(f"c AS ({sql})")
@@ -49,19 +54,30 @@ def member_insert_joined(member: Member, *, joined: TierChange | None, rows: lis
     return True
 
 
-def _insert_sql(model, objs: list, *, member_column: str | None, computed: dict | None = None) -> tuple[str, list]:
-    """`INSERT INTO <table> (<columns>) SELECT … FROM unnest(<one array per column>) AS v(…)`: the values of
-    `objs`, except `member_column`, which is the new member's id (`m.id`, so the SELECT also reads `m`), and the
-    `computed` columns (quoted name → SQL over `m` and `v`)."""
+def _insert_sql(model, objs: list, *, member_column: str, computed: dict | None = None) -> tuple[str, list]:
+    """`INSERT INTO <table> (<columns>) SELECT … FROM m, (VALUES …) AS v(<columns>)`: the values of `objs`, except
+    `member_column`, which is the new member's id (`m.id`), and the `computed` columns (quoted name → SQL over `m`
+    and `v`). The VALUES are cast to the columns' types: in a SELECT nothing else tells PostgreSQL their types."""
     quote = connection.ops.quote_name
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    fields = _fields(model)
     columns = [quote(field.column) for field in fields]
-    computed = {**(computed or {}), **({quote(member_column): "m.id"} if member_column else {})}
-    unnest = ", ".join(_array_param(field) for field in fields)
+    computed = {**(computed or {}), quote(member_column): "m.id"}
+    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
     values = ", ".join(computed.get(column, f"v.{column}") for column in columns)
-    source = f"{'m, ' if member_column else ''}unnest({unnest}) AS v({', '.join(columns)})"
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) SELECT {values} FROM {source}"
-    return sql, [_column_values(field, objs, insert=True) for field in fields]
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) SELECT {values}"
+        f" FROM m, (VALUES {', '.join([row] * len(objs))}) AS v({', '.join(columns)})"
+    )
+    return sql, _values(fields, objs)
+
+
+def _fields(model) -> list:
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+def _values(fields: list, objs: list) -> list:
+    """Every value of every object, prepared by its field as `save` prepares it (`auto_now` stamps set)."""
+    return [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for obj in objs for field in fields]
 
 
 def _saved(obj, pk: int) -> None:

@@ -31,10 +31,16 @@ def points_rows_announce(rows: list[Transaction]) -> None:
     transaction (`points_post`'s one row, a batch's credits): one INSERT of deliveries per program and event.
     Each row's `member` is the locked member its counters were moved on."""
     by_event: dict[tuple[int, str], list] = {}
+    subscribed: dict[tuple[int, str], bool] = {}  # asked once per program and event, not once per row
     for row in rows:
         event = _points_event(row)
-        if event and webhook_subscribed(program=row.program_id, event=event):
-            by_event.setdefault((row.program_id, event), []).append(row)
+        if event is None:
+            continue
+        key = (row.program_id, event)
+        if key not in subscribed:
+            subscribed[key] = webhook_subscribed(program=row.program_id, event=event)
+        if subscribed[key]:
+            by_event.setdefault(key, []).append(row)
     for (_program_id, event), announced in by_event.items():
         program, at = announced[0].member.program, announced[0].created_at
         webhook_events_record(

@@ -1,6 +1,7 @@
 """`POST /api/v1/orders/batch` recorded set-based (`members.services.order_batch`): a fixed number of statements
 whatever the batch size, and every item's answer, the ledger and the tiers exactly as single calls leave them."""
 
+import json
 import threading
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from loyalty.choices import ExpiryPolicy, RuleType, TierMetric, TierPeriod
+from members.api.batch_views import OrderBatchRecordApi
 from members.models import Member, Order, TierChange, Transaction
 from members.services.members import member_upsert
 from tests.conftest import client_for, postgres_only
@@ -290,3 +292,25 @@ def test_new_customers_in_a_batch_join_as_single_calls_make_them_join(db, assert
     assert emails["new-1"] == "new1-1@example.com"
     assert Member.objects.filter(program=batch_program, tier__key="bronze").count() == 8
     assert_ledger_clean()
+
+
+def test_the_answer_has_exactly_the_documented_shape(db):
+    # given a batch with a new order, a replay, a refused item (field errors) and a refused order (no member)
+    program = _program()
+    api = client_for(program)
+    post(api, BATCH, {"orders": _orders(1, prefix="old")})
+    orders = [
+        *_orders(1, prefix="new"),
+        *_orders(1, prefix="old"),
+        {"order_id": "bad", "customer_id": "c-1", "subtotal": "-1", "currency": "USD"},
+        {"order_id": "lost", "customer_id": "nobody", "subtotal": "1.00", "currency": "USD"},
+    ]
+
+    # when it is sent
+    answer = post(api, BATCH, {"orders": orders}).json()
+
+    # then the answer is what the documented output serializer gives for it, key for key
+    assert [r["status"] for r in answer["results"]] == ["created", "replayed", "error", "error"]
+    assert answer["results"][2]["error"]["fields"]
+    documented = json.loads(json.dumps(OrderBatchRecordApi.OutputSerializer(answer).data))
+    assert answer == documented

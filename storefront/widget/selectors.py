@@ -2,6 +2,7 @@
 number of queries, whatever the size of the catalog or the ledger."""
 
 import functools
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +14,6 @@ from loyalty.choices import ExpiryPolicy, TierPeriod
 from loyalty.models import Program
 from members.choices import TransactionStatus
 from members.models import Member, Transaction
-from members.prepared import fetch_one as _fetch_one
 from members.selectors import transaction_list
 from members.tier_selectors import member_tier_progress, tier_list, tier_period_end
 from rewards.choices import VoucherStatus
@@ -151,6 +151,27 @@ def member_me_version(*, program: Program, customer_id: str) -> MeVersion | None
     kept_version, etag, body = row[7:]
     kept = Answer(body=bytes(body), etag=etag) if body is not None and kept_version == token else None
     return MeVersion(member_id=row[0], token=token, kept=kept)
+
+
+def _fetch_one(sql: str, params: list) -> tuple | None:
+    """One row, on PostgreSQL through a prepared statement: planning this statement costs the server more than
+    running it, and a prepared one is planned once per connection. Logged like Django's own queries, so that
+    pinned query counts see it."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    import psycopg
+
+    connection.ensure_connection()
+    started = time.monotonic()
+    # A server-side binding cursor (Django's are client-side binding ones, which cannot be prepared).
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        row = cursor.fetchone()
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql % tuple(params), "time": f"{time.monotonic() - started:.3f}"})
+    return row
 
 
 def member_for_me(*, member_id: int) -> Member:

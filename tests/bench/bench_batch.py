@@ -122,11 +122,12 @@ Method: `tests/bench/bench_batch.py` against the gunicorn server of the endpoint
 PostgreSQL, same program): {r["orders"]:,} single orders, then {r["orders"]:,} other orders in batches of
 {r["batch_size"]:,}, each with {r["concurrency"]} concurrent clients; {1 - r["new_share"]:.0%} of the orders for
 members of the seeded pool, {r["new_share"]:.0%} for new customers (the order creates the member); every answer must
-be a creation. How a batch is recorded: `members/services/order_batch.py` — the existing orders (replays) and the
-members in one query each, then one transaction: the members locked in primary-key order, the orders in one INSERT,
-the ledger rows in one INSERT, every member's counters in one UPDATE, the tier standings in one query, new
-customers' members (entry tier, sign-up points) in one INSERT; repeated order ids and members who could move up a
-tier before their last order of the batch go through the single-order path, in order.
+be a creation. How a batch is recorded: `members/services/order_batch.py` — the existing orders (replays) in one
+query, then one transaction: the members locked in primary-key order (found by customer id), new customers' members
+(entry tier, sign-up points) in one INSERT, the tier standings in one query, the orders in one INSERT, the ledger
+rows in one INSERT, every member's counters and tier in one UPDATE, the tier changes in one INSERT (a member moving
+up midway earns with the new tier from their next order, as one by one); values travel as one array per column
+(`members/services/bulk_sql.py`). Only repeated order ids go through the single-order path, in order.
 """
 
 

@@ -51,16 +51,17 @@ def attributes_room_check(*, program: Program, customer_id: str, attributes: dic
         raise _invalid(f"A member has at most {MAX_PER_MEMBER} attributes; remove some with null first.")
 
 
-@transaction.atomic
 def member_attributes_merge(*, member: Member, attributes: dict) -> Member:
-    """Merge `attributes` (already cleaned) into the member's, under the row lock; no write when nothing changes."""
+    """Merge `attributes` (already cleaned) into the member's, under the row lock; no write when nothing changes
+    (and no transaction without attributes: most upserts send none)."""
     if not attributes:
         return member
-    current = Member.objects.select_for_update().filter(pk=member.pk).values_list("attributes", flat=True).get()
-    merged = _merged(current or {}, attributes)
-    if merged != current:
-        # `updated_at` moves too: the widget's cached `me` (segment-limited rewards) is versioned by it.
-        Member.objects.filter(pk=member.pk).update(attributes=merged, updated_at=timezone.now())
+    with transaction.atomic():
+        current = Member.objects.select_for_update().filter(pk=member.pk).values_list("attributes", flat=True).get()
+        merged = _merged(current or {}, attributes)
+        if merged != current:
+            # `updated_at` moves too: the widget's cached `me` (segment-limited rewards) is versioned by it.
+            Member.objects.filter(pk=member.pk).update(attributes=merged, updated_at=timezone.now())
     member.attributes = merged
     return member
 

@@ -14,12 +14,14 @@ browsing 10 pages each on 4 gunicorn workers):
 The version is one index lookup because the writes move what it reads (the member's `updated_at`, the program's
 catalog token); a kept answer is served without DRF's dispatch (storefront/widget/views.py `widget_me`)."""
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import connection
 from django.http import HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
@@ -90,14 +92,25 @@ def me_answer(version, build: Callable[[datetime], tuple[dict, datetime | None]]
 
 
 def me_keep(*, member_id: int, version: str, answer: Answer, until: datetime) -> None:
-    """Keep the answer beside the member (an upsert: one statement, whoever builds last). Two workers building
-    at once for different versions may leave the older one: the next call sees it is not theirs and builds again."""
-    MeAnswer.objects.bulk_create(
-        [MeAnswer(member_id=member_id, version=version, etag=answer.etag, body=answer.body, expires_at=until)],
-        update_conflicts=True,
-        unique_fields=["member"],
-        update_fields=["version", "etag", "body", "expires_at"],
+    """Keep the answer beside the member: one upsert, whoever builds last (raw SQL: `bulk_create`'s upsert wraps
+    itself in a transaction, two more round trips). Two workers building at once for different versions may leave
+    the older one: the next call sees it is not theirs and builds again."""
+    with connection.cursor() as cursor:
+        cursor.execute(_me_keep_sql(), [member_id, version, answer.etag, answer.body, _db_datetime(until)])
+
+
+@functools.cache
+def _me_keep_sql() -> str:
+    table = MeAnswer._meta.db_table
+    return (
+        f"INSERT INTO {table} (member_id, version, etag, body, expires_at) VALUES (%s, %s, %s, %s, %s)"
+        " ON CONFLICT (member_id) DO UPDATE SET version = EXCLUDED.version, etag = EXCLUDED.etag,"
+        " body = EXCLUDED.body, expires_at = EXCLUDED.expires_at"
     )
+
+
+def _db_datetime(moment: datetime):
+    return connection.ops.adapt_datetimefield_value(moment)
 
 
 def answer_response(request, answer: Answer, *, public: bool) -> HttpResponseBase:

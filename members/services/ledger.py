@@ -24,7 +24,7 @@ from loyalty.choices import ExpiryPolicy
 from loyalty.errors import InsufficientPoints, ValidationFailed
 from members.choices import EARNING_KINDS, TransactionStatus
 from members.models import Member, Transaction
-from members.services.bulk_sql import rows_insert, rows_update
+from members.services.bulk_sql import rows_insert, rows_update, unsaved
 from members.webhooks.events import points_rows_announce
 
 # Points columns are 32-bit integers in the database: a total past this would be a DataError (a 500).
@@ -133,16 +133,16 @@ def credits_post(credits: list[Credit], *, member_fields: tuple[str, ...] = (), 
     for credit in credits:
         assert credit.points > 0
         member = credit.member
-        row = Transaction(
+        row = unsaved(
+            Transaction,
+            related={"member": member, "order": credit.order},
             program_id=member.program_id,
-            member=member,
             kind=credit.kind,
             points=credit.points,
             status=TransactionStatus.PENDING if credit.pending_until else TransactionStatus.ACTIVE,
             source=credit.source,
             description=credit.description[:255],
             idempotency_key=credit.idempotency_key,
-            order=credit.order,
             created_at=at,
             activates_at=credit.pending_until,
         )

@@ -270,6 +270,45 @@ def test_batches_over_the_same_members_at_once_neither_deadlock_nor_lose_points(
     assert_ledger_clean()
 
 
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_single_orders_and_a_batch_for_the_same_members_at_once_lose_no_update(assert_ledger_clean):
+    # given members, a batch of orders for all of them and single orders for the same members
+    program = _program()
+    batch = _orders(60, prefix="b", members=5)
+    singles = _orders(15, prefix="s", members=5)
+    answers, statuses = [], []
+
+    def send_batch():
+        try:
+            answers.append(post(client_for(program), BATCH, {"orders": batch}).json())
+        finally:
+            connection.close()
+
+    def send_singles(orders):
+        try:
+            api = client_for(program)
+            statuses.extend(post(api, "/api/v1/orders", order).status_code for order in orders)
+        finally:
+            connection.close()
+
+    # when the batch and three clients of single orders run at the same time
+    threads = [threading.Thread(target=send_batch)] + [
+        threading.Thread(target=send_singles, args=(singles[n::3],)) for n in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then every order is recorded once, every member's counters hold all of them and the ledger agrees
+    assert answers[0]["created"] == 60 and statuses == [201] * 15
+    members = Member.objects.filter(program=program)
+    assert sum(members.values_list("orders_count", flat=True)) == 75
+    assert sum(members.values_list("lifetime_spend", flat=True)) == Decimal("225.00")
+    assert_ledger_clean()
+
+
 def test_new_customers_in_a_batch_join_as_single_calls_make_them_join(db, assert_ledger_clean):
     # given two identical programs with sign-up points and tiers
     single_program, batch_program = _program(), _program()

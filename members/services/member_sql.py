@@ -6,6 +6,8 @@ new member's id from the first one's RETURNING, so when the member is not insert
 either. Three round trips and three statements to parse become one. SQLite runs the same writes one by one
 (`members.py`)."""
 
+import functools
+
 from django.db import connection
 
 from members.models import Member, TierChange, Transaction
@@ -15,30 +17,12 @@ def member_insert_joined(member: Member, *, joined: TierChange | None, rows: lis
     """INSERT `member`, then `joined` and the sign-up `rows` for it, in one statement; whether it was inserted.
     Each row's `idempotency_key` holds its rule's id until then: the key is `signup:<member id>:<rule id>`, made
     in the statement. On success the member, the tier change and the rows are saved, with their ids and keys."""
-    quote = connection.ops.quote_name
-    fields = _fields(Member)
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    ctes = [
-        f"m AS (INSERT INTO {quote(Member._meta.db_table)} ({columns}) VALUES ({placeholders})"
-        f" ON CONFLICT DO NOTHING RETURNING {quote('id')})"
-    ]
-    params = _values(fields, [member])
+    params = _values(_fields(Member), [member])
     if joined is not None:
-        sql, joined_params = _insert_sql(TierChange, [joined], member_column="member_id")
-        ctes.append(f"c AS ({sql})")
-        params += joined_params
-    select = "SELECT m.id, ARRAY[]::bigint[], ARRAY[]::text[] FROM m"
-    if rows:
-        key = quote("idempotency_key")
-        sql, row_params = _insert_sql(
-            Transaction, rows, member_column="member_id", computed={key: f"'signup:' || m.id || ':' || v.{key}"}
-        )
-        ctes.append(f"t AS ({sql} RETURNING {quote('id')}, {key})")
-        params += row_params
-        select = f"SELECT m.id, ARRAY(SELECT t.id FROM t), ARRAY(SELECT t.{key} FROM t) FROM m"
+        params += _values(_fields(TierChange), [joined])
+    params += _values(_fields(Transaction), rows)
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} {select}", params)
+        cursor.execute(_statement(joined=joined is not None, rows=len(rows)), params)
         found = cursor.fetchone()
     if found is None:
         return False
@@ -54,28 +38,52 @@ def member_insert_joined(member: Member, *, joined: TierChange | None, rows: lis
     return True
 
 
-def _insert_sql(model, objs: list, *, member_column: str, computed: dict | None = None) -> tuple[str, list]:
-    """`INSERT INTO <table> (<columns>) SELECT … FROM m, (VALUES …) AS v(<columns>)`: the values of `objs`, except
-    `member_column`, which is the new member's id (`m.id`), and the `computed` columns (quoted name → SQL over `m`
-    and `v`). The VALUES are cast to the columns' types: in a SELECT nothing else tells PostgreSQL their types."""
+@functools.cache
+def _statement(*, joined: bool, rows: int) -> str:
+    """The statement for a tier change or not and `rows` sign-up rows: the same few texts every time, built once
+    per process (its parameters are, in order, the member's values, the tier change's, the rows')."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _fields(Member))
+    placeholders = ", ".join(["%s"] * len(_fields(Member)))
+    ctes = [
+        f"m AS (INSERT INTO {quote(Member._meta.db_table)} ({columns}) VALUES ({placeholders})"
+        f" ON CONFLICT DO NOTHING RETURNING {quote('id')})"
+    ]
+    if joined:
+        ctes.append(f"c AS ({_insert_sql(TierChange, 1, member_column='member_id')})")
+    if not rows:
+        return f"WITH {', '.join(ctes)} SELECT m.id, ARRAY[]::bigint[], ARRAY[]::text[] FROM m"
+    key = quote("idempotency_key")
+    sql = _insert_sql(
+        Transaction, rows, member_column="member_id", computed={key: f"'signup:' || m.id || ':' || v.{key}"}
+    )
+    ctes.append(f"t AS ({sql} RETURNING {quote('id')}, {key})")
+    return f"WITH {', '.join(ctes)} SELECT m.id, ARRAY(SELECT t.id FROM t), ARRAY(SELECT t.{key} FROM t) FROM m"
+
+
+def _insert_sql(model, count: int, *, member_column: str, computed: dict | None = None) -> str:
+    """`INSERT INTO <table> (<columns>) SELECT … FROM m, (VALUES …) AS v(<columns>)` for `count` rows of `model`,
+    except `member_column`, which is the new member's id (`m.id`), and the `computed` columns (quoted name → SQL
+    over `m` and `v`). The VALUES are cast to the columns' types: in a SELECT nothing else tells PostgreSQL their
+    types."""
     quote = connection.ops.quote_name
     fields = _fields(model)
     columns = [quote(field.column) for field in fields]
     computed = {**(computed or {}), quote(member_column): "m.id"}
     row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
     values = ", ".join(computed.get(column, f"v.{column}") for column in columns)
-    sql = (
+    return (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) SELECT {values}"
-        f" FROM m, (VALUES {', '.join([row] * len(objs))}) AS v({', '.join(columns)})"
+        f" FROM m, (VALUES {', '.join([row] * count)}) AS v({', '.join(columns)})"
     )
-    return sql, _values(fields, objs)
 
 
-def _fields(model) -> list:
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
+@functools.cache
+def _fields(model) -> tuple:
+    return tuple(field for field in model._meta.concrete_fields if not field.primary_key)
 
 
-def _values(fields: list, objs: list) -> list:
+def _values(fields: tuple, objs: list) -> list:
     """Every value of every object, prepared by its field as `save` prepares it (`auto_now` stamps set)."""
     return [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for obj in objs for field in fields]
 

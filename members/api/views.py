@@ -28,6 +28,7 @@ from loyalty.api.fields import (
 )
 from loyalty.api.negotiation import JsonFirstNegotiation
 from loyalty.api.pagination import NewestFirstCursorPagination
+from loyalty.api.renderers import json_answer
 from loyalty.api.schema import auth_errors, error_response, write_errors
 from loyalty.errors import NotFound
 from members.api.serializers import (
@@ -380,7 +381,8 @@ class OrderRecordApi(APIView):
         data = order_input(request.data)
         signals = signals_pop(data)
         result = order_paid(program=request.program, signals=signals, **data)
-        return Response(order_answer(result, request.program), status=_created_or_replayed(result.created))
+        answer = order_answer(result, request.program)
+        return json_answer(request, answer, status=_created_or_replayed(result.created))  # a Response's bytes
 
 
 class OrderRefundCreateApi(APIView):

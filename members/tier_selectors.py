@@ -157,14 +157,33 @@ def tier_rank_case_sql(*, tiers: list[Tier], tier_sql: str) -> tuple[str, list]:
 
 def member_tier_units(*, member: Member, at: datetime) -> int:
     """The member's metric value in the period of `at` (one indexed aggregate over their own rows)."""
-    program = member.program
-    sql, params = tier_values_sql(
-        program=program, window=tier_window(program=program, at=at), member_filter="= %s", member_params=[member.pk]
-    )
+    sql, params = member_tier_units_sql(program=member.program, member_id=member.pk, at=at)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"SELECT {sql}", params)
         row = cursor.fetchone()
-    return int(row[1]) if row else 0
+    return int(row[0])
+
+
+def member_tier_units_sql(*, program: Program, member_id: int, at: datetime) -> tuple[str, list]:
+    """A scalar SQL expression: the member's metric value in the period of `at`, 0 without activity."""
+    values_sql, params = tier_values_sql(
+        program=program, window=tier_window(program=program, at=at), member_filter="= %s", member_params=[member_id]
+    )
+    return f"COALESCE((SELECT v.value FROM ({values_sql}) v), 0)", params
+
+
+def order_tier_units(
+    *, program: Program, window: TierWindow, placed_at: datetime, subtotal: Decimal, points: int, pending: bool
+) -> int:
+    """What one new order (and its ledger row of `points`, if any) adds to its member's metric in `window`, by the
+    rules of `tier_values_sql`: the order path reads the value before its writes and adds this."""
+    if placed_at > window.end or (window.start is not None and placed_at < window.start):
+        return 0
+    if program.tier_metric == TierMetric.POINTS_EARNED:
+        return 0 if pending else points  # an order's earn row counts at the order's placed_at once active
+    if program.tier_metric == TierMetric.SPEND:
+        return int((subtotal * CENTS).to_integral_value())
+    return 1  # a new order is not refunded
 
 
 @dataclass(frozen=True)
@@ -188,12 +207,10 @@ class TierStanding:
 def member_tier_standing(*, member: Member, at: datetime) -> TierStanding:
     """One query: the program's tiers, each carrying the member's metric value as a scalar subquery."""
     program = member.program
-    values_sql, params = tier_values_sql(
-        program=program, window=tier_window(program=program, at=at), member_filter="= %s", member_params=[member.pk]
-    )
+    units_sql, params = member_tier_units_sql(program=program, member_id=member.pk, at=at)
     tiers = list(
         Tier.objects.filter(program_id=program.pk)
-        .annotate(member_units=RawSQL(f"SELECT COALESCE((SELECT v.value FROM ({values_sql}) v), 0)", params))
+        .annotate(member_units=RawSQL(f"SELECT {units_sql}", params))
         .order_by("position", "id")
     )
     units = int(tiers[0].member_units) if tiers else 0

@@ -102,13 +102,21 @@ def _datetime_text(moment: datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def member_answer(member: Member, program, *, next_tier: dict | None = None, next_tier_known: bool = False) -> dict:
+def member_answer(
+    member: Member,
+    program,
+    *,
+    next_tier: dict | None = None,
+    next_tier_known: bool = False,
+    next_expiry: dict | None = None,
+    next_expiry_known: bool = False,
+) -> dict:
     """The **member** exactly as `MemberOutputSerializer` renders it (tests compare the two), built directly:
     the order endpoint answers one per call and the serializer's per-call set-up cost more than the order's
-    SQL. `next_tier` when the caller computed it already (the order path, inside its transaction)."""
+    SQL. `next_tier` and `next_expiry` when the caller computed them already (the order path, in its transaction)."""
     member = member_with_program(member, program)
     tier = member.tier
-    expiry = member_next_expiry(member=member)
+    expiry = next_expiry if next_expiry_known else member_next_expiry(member=member)
     return {
         "customer_id": member.customer_id,
         "email": member.email,

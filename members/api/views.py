@@ -91,7 +91,12 @@ def order_answer(result, program) -> dict:
         "points_awarded": order.points_awarded,
         "points_status": str(order.points_status),
         "member": member_answer(
-            result.member, program, next_tier=result.next_tier, next_tier_known=result.next_tier_known
+            result.member,
+            program,
+            next_tier=result.next_tier,
+            next_tier_known=result.next_tier_known,
+            next_expiry=result.next_expiry,
+            next_expiry_known=result.next_expiry_known,
         ),
     }
 

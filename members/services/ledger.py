@@ -74,7 +74,49 @@ def points_post(
         if points == 0:
             return None
     points_check_within_limit(member=member, points=points, pending=status == TransactionStatus.PENDING, kind=kind)
+    row = points_row(
+        member=member,
+        points=points,
+        kind=kind,
+        source=source,
+        idempotency_key=idempotency_key,
+        description=description,
+        pending_until=pending_until,
+        order=order,
+        event=event,
+        acting_user=acting_user,
+        request_fingerprint=request_fingerprint,
+        at=at,
+    )
+    row.save(force_insert=True)
+    member_save(member, *POSTED_MEMBER_FIELDS, *member_fields, at=at)
+    points_rows_announce([row])
+    return row
 
+
+# The member columns a ledger post moves (written with `updated_at` in the same UPDATE).
+POSTED_MEMBER_FIELDS = ("points_balance", "pending_points", "lifetime_points", "last_activity_at")
+
+
+def points_row(
+    *,
+    member: Member,
+    points: int,
+    kind: str,
+    source: str,
+    idempotency_key: str,
+    at: datetime,
+    description: str = "",
+    pending_until: datetime | None = None,
+    order=None,
+    event=None,
+    acting_user=None,
+    request_fingerprint: str = "",
+) -> Transaction:
+    """The unsaved ledger row of a checked post, and the locked `member`'s counters moved with it: the caller
+    writes both (`points_post`; the order path in one statement). A debit also spends the oldest lots here
+    (one UPDATE per lot under the `fixed` expiry policy); a credit opens its lot on the row (no query)."""
+    status = TransactionStatus.PENDING if pending_until else TransactionStatus.ACTIVE
     row = Transaction(
         program_id=member.program_id,
         member=member,
@@ -100,11 +142,6 @@ def points_post(
         member.last_activity_at = at
         _track_lots(member=member, row=row, at=at)
     row.balance_after = member.points_balance
-    row.save(force_insert=True)
-    member_save(
-        member, "points_balance", "pending_points", "lifetime_points", "last_activity_at", *member_fields, at=at
-    )
-    points_rows_announce([row])
     return row
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from loyalty.errors import NotFound, ValidationFailed
@@ -15,10 +15,14 @@ from loyalty.rules import order_points
 from members.choices import PointsStatus, TransactionKind, TransactionSource
 from members.models import Member, Order
 from members.segments import order_rules_for
+from members.selectors import member_next_lot, next_expiry_of, next_lot_needed
 from members.services.inputs import id_clean, money_clean
-from members.services.ledger import member_save, points_check_within_limit, points_post
+from members.services.ledger import member_save, points_check_within_limit, points_row
 from members.services.members import member_created_for_order
-from members.services.tiers import next_tier_data, tier_standing_after_earning
+from members.services.order_sql import ORDER_MEMBER_FIELDS, member_locked, order_write
+from members.services.tiers import next_tier_data, tier_standing_with_units
+from members.tier_selectors import member_tier_units, order_tier_units, tier_standing, tier_window
+from members.webhooks.events import points_rows_announce
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +35,9 @@ class OrderResult:
     # The member's next tier after this order (the answer's `next_tier`), when the order path computed it.
     next_tier: dict | None = None
     next_tier_known: bool = False
+    # The member's next points to expire after this order (the answer's `next_expiry`), read the same way.
+    next_expiry: dict | None = None
+    next_expiry_known: bool = False
 
 
 def order_record(
@@ -50,9 +57,11 @@ def order_record(
     (program, order_id) decides, and the loser answers with the winner's order. With `pending_days`
     the points stay pending until `placed_at` + that many days (the refund window of the order).
 
-    For an existing member: lock the member, insert the order with its points, the ledger row, one UPDATE of the
-    member's counters, one query of their tier standing (upgrade and the answer's next tier) — the rules and tiers
-    come from the cached program configuration."""
+    For an existing member, two statements in the transaction: the member locked and read; then, on PostgreSQL,
+    the order, its ledger row and the member's counters written by one statement that also reads the tier metric
+    and the next expiring lot from before them (`order_sql.order_write`), which with what this order adds give
+    the tier upgrade and the answer's `next_tier` and `next_expiry` without a statement after the writes. The
+    rules and tiers come from the cached program configuration."""
     order_id = id_clean(order_id, field="order_id")
     customer_id = id_clean(customer_id, field="customer_id")
     subtotal = money_clean(subtotal, field="subtotal")
@@ -69,7 +78,7 @@ def order_record(
             member = _order_member_locked(program=program, config=config, customer_id=customer_id, email=email)
             if member is None:
                 raise _MemberMissing
-            order, next_tier = _order_post(
+            order, next_tier, next_expiry = _order_post(
                 program=program,
                 config=config,
                 member=member,
@@ -99,7 +108,15 @@ def order_record(
         order.points_awarded,
         order.points_status,
     )
-    return OrderResult(order, member, created=True, next_tier=next_tier, next_tier_known=True)
+    return OrderResult(
+        order,
+        member,
+        created=True,
+        next_tier=next_tier,
+        next_tier_known=True,
+        next_expiry=next_expiry,
+        next_expiry_known=True,
+    )
 
 
 def currency_mismatch(*, program: Program, currency: str) -> ValidationFailed:
@@ -138,8 +155,9 @@ def _order_post(
     placed_at: datetime,
     referral_code: str,
     items: list | None,
-) -> tuple[Order, dict | None]:
-    """The writes of one order for its locked member; returns the order and the member's next tier."""
+) -> tuple[Order, dict | None, dict | None]:
+    """The writes of one order for its locked member; returns the order and the member's next tier and next
+    expiry after it (the answer's)."""
     points, pending_until = order_priced(
         program=program, config=config, member=member, subtotal=subtotal, placed_at=placed_at
     )
@@ -156,10 +174,10 @@ def _order_post(
         points=points,
         pending_until=pending_until,
     )
-    order.save(force_insert=True)
-    counters = ("lifetime_spend", "orders_count")
+    at = order.created_at = member.updated_at = timezone.now()
+    row = None
     if points > 0:
-        points_post(
+        row = points_row(
             member=member,
             points=points,
             kind=TransactionKind.EARN,
@@ -168,15 +186,58 @@ def _order_post(
             description=f"Order #{order_id}",
             pending_until=pending_until,
             order=order,
-            member_fields=counters,
+            at=at,
         )
-    else:
-        member_save(member, *counters)
-    standing = tier_standing_after_earning(member=member, tiers=list(config.tiers), at=timezone.now())
+    tiers = list(config.tiers)
+    units, lot = _order_write(
+        order=order, row=row, member=member, at=at, units=bool(tiers), lot=next_lot_needed(member)
+    )
+    if row is not None:
+        points_rows_announce([row])
     # Features that react to a recorded order (outbound webhooks, challenges) hook in here, inside the order's
     # transaction, each behind a cached per-program flag (see loyalty/program_config.py) so that a program
     # without them pays no query.
-    return order, next_tier_data(program=program, standing=standing)
+    if tiers:
+        units += order_tier_units(
+            program=program,
+            window=tier_window(program=program, at=at),
+            placed_at=placed_at,
+            subtotal=subtotal,
+            points=points,
+            pending=bool(pending_until),
+        )
+        standing = tier_standing_with_units(member=member, tiers=tiers, units=units, at=at)  # upgrades if reached
+    else:
+        standing = tier_standing(program=program, tiers=[], units=0, tier_id=member.tier_id)
+    next_expiry = next_expiry_of(member=member, lot=_earliest_lot(lot, row))
+    return order, next_tier_data(program=program, standing=standing), next_expiry
+
+
+def _order_write(
+    *, order: Order, row, member: Member, at: datetime, units: bool, lot: bool
+) -> tuple[int, tuple | None]:
+    """Write the order, its ledger row (None: no points) and the member's counters; return the member's tier
+    metric (if `units`) and next lot (if `lot`) as they were before. PostgreSQL: one statement
+    (`order_sql.order_write`); SQLite: the two reads, then the three writes through the ORM."""
+    if connection.vendor == "postgresql":
+        return order_write(order=order, row=row, member=member, at=at, units=units, lot=lot)
+    units_before = member_tier_units(member=member, at=at) if units else 0
+    lot_before = member_next_lot(member=member, at=at) if lot else None
+    order.save(force_insert=True)
+    if row is not None:
+        row.save(force_insert=True)
+    member_save(member, *(name for name in ORDER_MEMBER_FIELDS if name != "updated_at"), at=at)
+    return units_before, lot_before
+
+
+def _earliest_lot(lot: tuple | None, row) -> tuple | None:
+    """The member's next lot after an order: the one they had, or the order's own if it expires first (a lot
+    opened now has the highest id, so it loses a tie)."""
+    if row is None or not row.remaining:
+        return lot
+    if lot is None or row.expires_at < lot[1]:
+        return (row.remaining, row.expires_at)
+    return lot
 
 
 def order_priced(
@@ -239,7 +300,7 @@ def _order_find(*, program: Program, order_id: str) -> Order | None:
 def _order_member_locked(*, program: Program, config: ProgramConfig, customer_id: str, email: str) -> Member | None:
     """The customer's member, locked for the order (one statement), created first when new and `email` is given;
     None for an unknown customer without an email. Its program and tier come from what is already loaded."""
-    member = Member.objects.select_for_update(of=("self",)).filter(program=program, customer_id=customer_id).first()
+    member = member_locked(program_id=program.pk, customer_id=customer_id)
     if member is None:
         if not email:
             return None

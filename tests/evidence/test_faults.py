@@ -34,13 +34,13 @@ KILLED_WORKER = textwrap.dedent(
     import members.services.orders as orders
     from loyalty.models import Program
 
-    real_points_post = orders.points_post
+    real_order_write = orders._order_write
 
-    def points_post_then_die(**kwargs):
-        real_points_post(**kwargs)
+    def order_write_then_die(**kwargs):
+        real_order_write(**kwargs)
         os.kill(os.getpid(), signal.SIGKILL)
 
-    orders.points_post = points_post_then_die
+    orders._order_write = order_write_then_die
     orders.order_record(program=Program.objects.get(pk=int(os.environ["PROGRAM_ID"])), order_id="f-1",
                         customer_id="c-1", subtotal=Decimal("80.00"), currency="USD")
     """
@@ -88,15 +88,16 @@ def test_a_connection_dropped_mid_request_writes_nothing_and_the_retry_works(mon
     member_upsert(program=program, customer_id="c-1", email="c1@example.com")
     api = client_for(program)
     counts = row_counts()
-    real_points_post = orders_service.points_post
+    real_order_write = orders_service._order_write
 
-    def points_post_then_drop(**kwargs):
-        real_points_post(**kwargs)
+    def order_write_then_drop(**kwargs):
+        written = real_order_write(**kwargs)
         backend = connection.cursor().connection.info.backend_pid
         with psycopg.connect(_test_database_url(), autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", [backend])
+        return written
 
-    monkeypatch.setattr(orders_service, "points_post", points_post_then_drop)
+    monkeypatch.setattr(orders_service, "_order_write", order_write_then_drop)
 
     # when the order comes in
     dropped = post(api, "/api/v1/orders", ORDER)
@@ -109,7 +110,7 @@ def test_a_connection_dropped_mid_request_writes_nothing_and_the_retry_works(mon
     assert row_counts() == counts
 
     # and the client's retry, once the database is back, records the order once
-    monkeypatch.setattr(orders_service, "points_post", real_points_post)
+    monkeypatch.setattr(orders_service, "_order_write", real_order_write)
     retried = post(api, "/api/v1/orders", ORDER)
     assert retried.status_code == 201
     assert retried.json()["member"]["points_balance"] == 80

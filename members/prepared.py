@@ -1,0 +1,26 @@
+"""One-row reads and writes through prepared statements (PostgreSQL): for the hot paths (an order, the widget's
+`me`) whose statements cost the server more to parse and plan than to run."""
+
+import time
+
+from django.db import connection
+
+
+def fetch_one(sql: str, params: list) -> tuple | None:
+    """One row, on PostgreSQL through a prepared statement (a server-side binding cursor: Django's bind
+    client-side and cannot prepare). Logged like Django's own queries, so that pinned query counts see it."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    import psycopg
+
+    connection.ensure_connection()
+    started = time.monotonic()
+    try:
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchone()
+    finally:  # a refused statement too, as Django logs its own
+        if connection.queries_logged:
+            connection.queries_log.append({"sql": sql % tuple(params), "time": f"{time.monotonic() - started:.3f}"})

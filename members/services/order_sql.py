@@ -1,0 +1,149 @@
+"""The order path's hot statements as pre-built SQL (members/services/orders.py): building them through the ORM
+cost more Python than running them, and on PostgreSQL each goes through a prepared statement, planned once per
+connection instead of once per order.
+
+- `member_locked`: the member row, locked for the rest of the transaction, in one read (both databases).
+- `order_write` (PostgreSQL only): the order row, its ledger row and the member's counters in one data-modifying
+  `WITH` statement, which also reads what the tier check and the answer need from before these writes (the tier
+  metric's value and the next expiring lot; a statement does not see its own writes). SQLite, which has no
+  data-modifying `WITH`, writes through the ORM and reads the same two values by their selectors.
+"""
+
+import enum
+import functools
+from datetime import datetime
+
+from django.db import connection
+
+from members.choices import TransactionStatus
+from members.models import Member, Order, Transaction
+from members.prepared import fetch_one
+from members.tier_selectors import member_tier_units_sql
+
+# --- the member, locked -------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _member_select(vendor: str) -> tuple[str, list[str], list[tuple[int, list, object]]]:
+    """The locking read's SQL, the attribute names of its columns, and the converters of the columns that
+    need one (JSON on PostgreSQL; dates, decimals and booleans on SQLite), as the ORM's compiler finds them."""
+    table = Member._meta.db_table
+    fields = Member._meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(table)
+        found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found:
+            converters.append((index, found, column))
+    columns = ", ".join(f'"{table}"."{field.column}"' for field in fields)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f'SELECT {columns} FROM "{table}" WHERE "{table}"."program_id" = %s AND "{table}"."customer_id" = %s{lock}'
+    return sql, [field.attname for field in fields], converters
+
+
+def member_locked(*, program_id: int, customer_id: str) -> Member | None:
+    """The program's member with this customer id, locked for the rest of the current transaction (SQLite
+    serialises writers anyway), or None. Its program and tier are for the caller to attach (no join)."""
+    sql, attnames, converters = _member_select(connection.vendor)
+    row = fetch_one(sql, [program_id, customer_id])
+    if row is None:
+        return None
+    values = list(row)
+    for index, found, column in converters:
+        for converter in found:
+            values[index] = converter(values[index], column, connection)
+    return Member.from_db(connection.alias, attnames, values)
+
+
+# --- the writes of one order (PostgreSQL) -------------------------------------------------------------------
+
+# The member columns an order moves: its ledger post's and its own (spend, order count), and `updated_at`.
+ORDER_MEMBER_FIELDS = (
+    "points_balance",
+    "pending_points",
+    "lifetime_points",
+    "last_activity_at",
+    "lifetime_spend",
+    "orders_count",
+    "updated_at",
+)
+
+
+def _insert_fields(model) -> list:
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+@functools.cache
+def _write_sql(*, with_row: bool, with_units: bool, with_lot: bool) -> str:
+    """The statement of `order_write` without the tier metric's SQL (appended by the caller: it depends on the
+    program's metric and period): the order, its ledger row if it has points, the member's counters; then the ids
+    written, and the member's next lot from before the order (NULLs when not asked)."""
+    order_fields = _insert_fields(Order)
+    sql = (
+        f"WITH new_order AS (INSERT INTO {Order._meta.db_table}"
+        f" ({', '.join(f.column for f in order_fields)}) VALUES ({', '.join(['%s'] * len(order_fields))})"
+        " RETURNING id)"
+    )
+    if with_row:
+        row_fields = _insert_fields(Transaction)
+        values = ["(SELECT id FROM new_order)" if f.attname == "order_id" else "%s" for f in row_fields]
+        sql += (
+            f", new_row AS (INSERT INTO {Transaction._meta.db_table}"
+            f" ({', '.join(f.column for f in row_fields)}) VALUES ({', '.join(values)}) RETURNING id)"
+        )
+    assignments = ", ".join(f"{Member._meta.get_field(name).column} = %s" for name in ORDER_MEMBER_FIELDS)
+    sql += f", member_update AS (UPDATE {Member._meta.db_table} SET {assignments} WHERE id = %s)"
+    row_id = "(SELECT id FROM new_row)" if with_row else "NULL"
+    lot = (
+        f"(SELECT remaining, expires_at FROM {Transaction._meta.db_table} WHERE member_id = %s AND status = %s"
+        " AND remaining > 0 AND expires_at > %s ORDER BY expires_at, id LIMIT 1)"
+        if with_lot
+        else "(SELECT NULL AS remaining, NULL AS expires_at)"
+    )
+    units = "{units}" if with_units else "0"
+    return (
+        f"{sql} SELECT (SELECT id FROM new_order), {row_id}, {units}, lot.remaining, lot.expires_at"
+        f" FROM (SELECT 1) AS one LEFT JOIN {lot} AS lot ON TRUE"
+    )
+
+
+def _prepared(model, obj, fields: list) -> list:
+    """The values of `obj`'s `fields` as the database takes them (each adapted by its model field)."""
+    values = []
+    for field in fields:
+        value = field.get_db_prep_save(getattr(obj, field.attname), connection)
+        values.append(value.value if isinstance(value, enum.Enum) else value)
+    return values
+
+
+def order_write(
+    *, order: Order, row: Transaction | None, member: Member, at: datetime, units: bool, lot: bool
+) -> tuple[int, tuple[int, datetime] | None]:
+    """Insert `order` and its ledger `row` (None: no points) and write the member's counters as the locked
+    `member` now holds them, in one statement; sets the new ids on `order` and `row`. Returns the member's tier
+    metric in the period of `at` (0 unless `units`) and their next lot after `at` (None unless `lot`), both as
+    they were before this order. A duplicate order id or ledger key raises IntegrityError and writes nothing."""
+    sql = _write_sql(with_row=row is not None, with_units=units, with_lot=lot)
+    params = _prepared(Order, order, _insert_fields(Order))
+    if row is not None:
+        params += _prepared(Transaction, row, [f for f in _insert_fields(Transaction) if f.attname != "order_id"])
+    params += _prepared(Member, member, [Member._meta.get_field(name) for name in ORDER_MEMBER_FIELDS])
+    params.append(member.pk)
+    if units:
+        units_sql, units_params = member_tier_units_sql(program=member.program, member_id=member.pk, at=at)
+        sql = sql.replace("{units}", units_sql)
+        params += units_params
+    if lot:
+        params += [member.pk, TransactionStatus.ACTIVE.value, at]
+    order_id, row_id, units_before, remaining, expires_at = fetch_one(sql, params)
+    _saved(order, order_id)
+    if row is not None:
+        _saved(row, row_id)
+        row.order_id = order_id
+    return int(units_before), (remaining, expires_at) if remaining is not None else None
+
+
+def _saved(obj, pk: int) -> None:
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias

@@ -9,12 +9,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from loyalty.choices import ExpiryPolicy, RuleType, TierMetric
+from loyalty.errors import ValidationFailed
 from loyalty.models import Segment
 from loyalty.program_config import program_config
 from members.choices import TierChangeReason, TransactionKind
 from members.models import Member, TierChange, Transaction
 from members.services import members as members_service
 from members.services.members import member_create_locked, member_upsert
+from members.services.orders import order_record
 from members.tier_selectors import member_tier_units
 from members.webhooks.subscriptions import webhook_events_subscribed
 from tests.factories import EarningRuleFactory, TierFactory
@@ -170,4 +172,27 @@ def test_creating_an_existing_customer_returns_their_member_locked_and_writes_no
     assert joined.member.pk == first.pk and joined.member.tier.key == "bronze"
     assert Member.objects.count() == 1 and Member.objects.get().email == "c1@example.com"
     assert Transaction.objects.count() == 1 and TierChange.objects.count() == 1
+    assert_ledger_clean()
+
+
+def test_a_refused_first_order_leaves_no_member_behind(tiered, assert_ledger_clean):
+    # given a sign-up rule and a program rate that prices a huge order past what the ledger holds
+    EarningRuleFactory(program=tiered, type=RuleType.SIGNUP, points=100)
+    tiered.points_per_currency_unit = Decimal("1000")
+    tiered.save()
+
+    # when a new customer's first order is refused after their member was created in its transaction
+    with pytest.raises(ValidationFailed) as refused:
+        order_record(
+            program=tiered,
+            order_id="o-1",
+            customer_id="new",
+            email="new@example.com",
+            subtotal=Decimal("99999999.99"),
+            currency="USD",
+        )
+
+    # then nothing of the member is left: the creation rolled back with the order
+    assert refused.value.code == "points_limit_exceeded"
+    assert not Member.objects.exists() and not TierChange.objects.exists() and not Transaction.objects.exists()
     assert_ledger_clean()

@@ -164,10 +164,16 @@ def member_tier_units(*, member: Member, at: datetime) -> int:
     return int(row[0])
 
 
-def member_tier_units_sql(*, program: Program, member_id: int, at: datetime) -> tuple[str, list]:
-    """A scalar SQL expression: the member's metric value in the period of `at`, 0 without activity."""
+def member_tier_units_sql(
+    *, program: Program, at: datetime, member_id: int | None = None, member_sql: str = ""
+) -> tuple[str, list]:
+    """A scalar SQL expression: the member's metric value in the period of `at`, 0 without activity. The member is
+    `member_id`, or the SQL expression `member_sql` (the order's write statement names it once for all its parts)."""
     values_sql, params = tier_values_sql(
-        program=program, window=tier_window(program=program, at=at), member_filter="= %s", member_params=[member_id]
+        program=program,
+        window=tier_window(program=program, at=at),
+        member_filter=f"= {member_sql}" if member_sql else "= %s",
+        member_params=[] if member_sql else [member_id],
     )
     return f"COALESCE((SELECT v.value FROM ({values_sql}) v), 0)", params
 

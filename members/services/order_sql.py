@@ -69,6 +69,17 @@ ORDER_MEMBER_FIELDS = (
 )
 
 
+# The order's ledger row takes these from the order the statement inserts, and every other part names the member
+# by it: each value is one parameter, not one per use (the driver caches its parsing of a statement only up to 50
+# parameters; past that it parses ~2,000 characters again on every order).
+_MEMBER = "(SELECT member_id FROM new_order)"
+_FROM_ORDER = {
+    "order_id": "(SELECT id FROM new_order)",
+    "program_id": "(SELECT program_id FROM new_order)",
+    "member_id": _MEMBER,
+}
+
+
 def _insert_fields(model) -> list:
     return [field for field in model._meta.concrete_fields if not field.primary_key]
 
@@ -82,20 +93,20 @@ def _write_sql(*, with_row: bool, with_units: bool, with_lot: bool) -> str:
     sql = (
         f"WITH new_order AS (INSERT INTO {Order._meta.db_table}"
         f" ({', '.join(f.column for f in order_fields)}) VALUES ({', '.join(['%s'] * len(order_fields))})"
-        " RETURNING id)"
+        " RETURNING id, program_id, member_id)"
     )
     if with_row:
         row_fields = _insert_fields(Transaction)
-        values = ["(SELECT id FROM new_order)" if f.attname == "order_id" else "%s" for f in row_fields]
+        values = [_FROM_ORDER.get(f.attname, "%s") for f in row_fields]
         sql += (
             f", new_row AS (INSERT INTO {Transaction._meta.db_table}"
             f" ({', '.join(f.column for f in row_fields)}) VALUES ({', '.join(values)}) RETURNING id)"
         )
     assignments = ", ".join(f"{Member._meta.get_field(name).column} = %s" for name in ORDER_MEMBER_FIELDS)
-    sql += f", member_update AS (UPDATE {Member._meta.db_table} SET {assignments} WHERE id = %s)"
+    sql += f", member_update AS (UPDATE {Member._meta.db_table} SET {assignments} WHERE id = {_MEMBER})"
     row_id = "(SELECT id FROM new_row)" if with_row else "NULL"
     lot = (
-        f"(SELECT remaining, expires_at FROM {Transaction._meta.db_table} WHERE member_id = %s AND status = %s"
+        f"(SELECT remaining, expires_at FROM {Transaction._meta.db_table} WHERE member_id = {_MEMBER} AND status = %s"
         " AND remaining > 0 AND expires_at > %s ORDER BY expires_at, id LIMIT 1)"
         if with_lot
         else "(SELECT NULL AS remaining, NULL AS expires_at)"
@@ -126,15 +137,14 @@ def order_write(
     sql = _write_sql(with_row=row is not None, with_units=units, with_lot=lot)
     params = _prepared(Order, order, _insert_fields(Order))
     if row is not None:
-        params += _prepared(Transaction, row, [f for f in _insert_fields(Transaction) if f.attname != "order_id"])
+        params += _prepared(Transaction, row, [f for f in _insert_fields(Transaction) if f.attname not in _FROM_ORDER])
     params += _prepared(Member, member, [Member._meta.get_field(name) for name in ORDER_MEMBER_FIELDS])
-    params.append(member.pk)
     if units:
-        units_sql, units_params = member_tier_units_sql(program=member.program, member_id=member.pk, at=at)
+        units_sql, units_params = member_tier_units_sql(program=member.program, at=at, member_sql=_MEMBER)
         sql = sql.replace("{units}", units_sql)
         params += units_params
     if lot:
-        params += [member.pk, TransactionStatus.ACTIVE.value, at]
+        params += [TransactionStatus.ACTIVE.value, at]
     order_id, row_id, units_before, remaining, expires_at = fetch_one(sql, params)
     _saved(order, order_id)
     if row is not None:

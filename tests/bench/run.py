@@ -544,7 +544,8 @@ one of the {load.customers:,} seeded members, the rest for new customers) to the
 taking turns, each viewing {BROWSE_PAGES} pages and then replaced by a shopper whose answer is not kept, so 1 request
 in {BROWSE_PAGES} is a first view (which builds the answer) and the others may reuse it; `widget.lua` asks `me` (the
 first-view row, kept answers dropped before each run) and the points preview as a different signed-in shopper each
-time, from the other half of the shoppers (the share of the `me` calls that built an answer is counted from
+time, from the other half of the shoppers (who come round again once that half is used up, their answers kept: the
+share of the `me` calls that built an answer is counted from
 PostgreSQL's statistics: a build, and nothing else in those rounds, reads the member's codes); `redeem.lua` redeems the
 seeded 100-point reward for members with at least 1,000 points, a new Idempotency-Key each time; `shopify.lua`
 sends `orders/paid` deliveries signed beforehand with the program's webhook secret, each once (the endpoint stores

@@ -17,6 +17,7 @@ from members.services.tier_recalculation import tiers_recalculate
 from memberships.services.lapse import memberships_lapse
 from rewards.notifications import notify_vouchers
 from rewards.services.vouchers import voucher_expire_due
+from storefront.widget.cleanup import me_answers_forget
 
 
 class JobNotImplemented(Exception):
@@ -44,6 +45,7 @@ JOB_NAMES = (
     "compute_rfm",
     "memberships_lapse",
     "refresh_analytics",
+    "forget_widget_answers",
 )
 
 JOBS: dict[str, Callable[[datetime], int]] = {name: _not_implemented(name) for name in JOB_NAMES}
@@ -60,6 +62,7 @@ JOBS["reap_notifications"] = notifications_reap
 JOBS["compute_rfm"] = compute_rfm
 JOBS["memberships_lapse"] = memberships_lapse
 JOBS["refresh_analytics"] = refresh_analytics
+JOBS["forget_widget_answers"] = me_answers_forget
 
 
 def run_job(name: str, as_of: datetime) -> int:

@@ -205,6 +205,7 @@ CELERY_BEAT_SCHEDULE = {
         ("compute_rfm", 60 * 60 * 24),
         ("memberships_lapse", 60 * 60),
         ("refresh_analytics", 60 * 60),
+        ("forget_widget_answers", 60 * 60),
     ]
 }
 

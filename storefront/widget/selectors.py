@@ -2,7 +2,6 @@
 number of queries, whatever the size of the catalog or the ledger."""
 
 import functools
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +13,7 @@ from loyalty.choices import ExpiryPolicy, TierPeriod
 from loyalty.models import Program
 from members.choices import TransactionStatus
 from members.models import Member, Transaction
+from members.prepared import fetch_one
 from members.selectors import transaction_list
 from members.tier_selectors import member_tier_progress, tier_list, tier_period_end
 from rewards.choices import VoucherStatus
@@ -144,34 +144,13 @@ def member_me_version(*, program: Program, customer_id: str) -> MeVersion | None
     """The member's `me` version and kept answer in one indexed read (raw SQL: this runs on every widget `me` call,
     and building the statement through the ORM costs more than running it). None: no such member in this program."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    row = _fetch_one(_me_version_sql(), [now, program.pk, customer_id])
+    row = fetch_one(_me_version_sql(), [now, program.pk, customer_id])
     if row is None:
         return None
     token = "|".join(str(value) for value in row[1:7])
     kept_version, etag, body = row[7:]
     kept = Answer(body=bytes(body), etag=etag) if body is not None and kept_version == token else None
     return MeVersion(member_id=row[0], token=token, kept=kept)
-
-
-def _fetch_one(sql: str, params: list) -> tuple | None:
-    """One row, on PostgreSQL through a prepared statement: planning this statement costs the server more than
-    running it, and a prepared one is planned once per connection. Logged like Django's own queries, so that
-    pinned query counts see it."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-    import psycopg
-
-    connection.ensure_connection()
-    started = time.monotonic()
-    # A server-side binding cursor (Django's are client-side binding ones, which cannot be prepared).
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        row = cursor.fetchone()
-    if connection.queries_logged:
-        connection.queries_log.append({"sql": sql % tuple(params), "time": f"{time.monotonic() - started:.3f}"})
-    return row
 
 
 def member_for_me(*, member_id: int) -> Member:

@@ -39,7 +39,9 @@ from tests.factories.shopify import order_payload, raw, shopify_signature  # noq
 
 SLUG = "bench"
 CUSTOMER_ID = "bench-c-{}"
-SHOPPERS = 2000
+# Every seeded member can be a signed-in shopper: widget.lua and browse.lua each take half, and a shopper who comes
+# round again finds their answer kept, which would make a first-view run measure kept answers.
+SHOPPERS = 10_000
 SEEDED_ORDER_ID = r"^o[0-9]+-[0-9]+$"  # order ids of members.bench_seed
 OUT_DIR = Path(__file__).resolve().parents[2] / "bench-results"
 

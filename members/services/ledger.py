@@ -8,9 +8,15 @@ Invariants (checked by `ledger_verify` and the property-based tests):
 - lifetime_points == sum(points of active rows of an earning kind)
 - one row per (program, idempotency_key): retries hit the unique constraint, never double-count.
 
-The one exception to "only `points_post` writes points": the scheduled jobs in `members/services/` that write
-the ledger set-based (`pending.py`, `expiry.py`, `birthdays.py`). Each keeps these invariants the same way:
-per chunk of members, one transaction locks them in PK order and moves the rows and the cached counters together.
+The exceptions to "only `points_post` writes points", each keeping these invariants the same way (member rows locked,
+ledger rows and cached counters moved in one transaction):
+- the scheduled jobs in `members/services/` that write the ledger set-based (`pending.py`, `expiry.py`,
+  `birthdays.py`): per chunk of members, one transaction locks them in PK order;
+- the two hottest paths on PostgreSQL, as hand-written SQL because building their statements through the ORM cost
+  more than running them: an order (`order_sql.order_write`: the order, its ledger row from `points_row` and the
+  member's counters in one `WITH` statement, the member locked by `order_sql.member_locked`) and a new member with
+  its sign-up points (`member_sql`: one `WITH` statement inserting the member row, which nothing else can see
+  before the commit). SQLite takes `points_post`'s path; the suite runs on both.
 """
 
 from dataclasses import dataclass

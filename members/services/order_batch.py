@@ -27,7 +27,6 @@ from django.db.models import BooleanField, Model, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from loyalty.choices import TierMetric
 from loyalty.errors import ApplicationError
 from loyalty.models import Program
 from loyalty.program_config import ProgramConfig, program_config
@@ -45,7 +44,13 @@ from members.services.orders import (
     order_priced,
     order_row,
 )
-from members.tier_selectors import CENTS, TierWindow, tier_threshold_units, tier_values_sql, tier_window
+from members.tier_selectors import (
+    TierWindow,
+    order_tier_units,
+    tier_threshold_units,
+    tier_values_sql,
+    tier_window,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +231,14 @@ class _Batch:
                 )
             )
         if self.tiers and not member.tier_locked:
-            self.units[member.pk] += self._tier_units(row, pending=bool(pending_until))
+            self.units[member.pk] += order_tier_units(
+                program=self.program,
+                window=self.window,
+                placed_at=row.placed_at,
+                subtotal=row.subtotal,
+                points=row.points_awarded,
+                pending=bool(pending_until),
+            )
             self._tier_upgrade(member)
         return None  # answered by `write`
 
@@ -238,19 +250,6 @@ class _Batch:
             pending_points=member.pending_points + pending,
             lifetime_points=member.lifetime_points + active,
         )
-
-    def _tier_units(self, row: Order, *, pending: bool) -> int:
-        """What the order adds to its member's tier metric, counted as `tier_values_sql` counts it: orders placed
-        in the window; for points, only active ones (pending points count once they are active)."""
-        window = self.window
-        if row.placed_at > window.end or (window.start is not None and row.placed_at < window.start):
-            return 0
-        metric = self.program.tier_metric
-        if metric == TierMetric.SPEND:
-            return int((row.subtotal * CENTS).to_integral_value())
-        if metric == TierMetric.ORDERS:
-            return 1
-        return 0 if pending else row.points_awarded
 
     def _tier_upgrade(self, member: Member) -> None:
         """Move the member up when their metric reaches a higher tier, as `tier_standing_with_units` does after

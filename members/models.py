@@ -17,6 +17,13 @@ from members.choices import (
 )
 
 
+def set_key_index(field: str, *, name: str) -> models.Index:
+    """The index of a nullable foreign key that most rows leave empty, over the rows that set it: the deletes that
+    follow the key (SET NULL, CASCADE) find their rows through it, and a row without the key (every order's ledger
+    row has no event and no acting user) costs no index upkeep on insert."""
+    return models.Index(fields=[field], name=name, condition=Q(**{f"{field}__isnull": False}))
+
+
 class Member(models.Model):
     """A shopper in one program. Balances here are a cache of the ledger, written only by
     `members.services.ledger` under a row lock; `verify_ledger` checks them against the rows."""
@@ -47,7 +54,9 @@ class Member(models.Model):
     tier_achieved_at = models.DateTimeField(null=True, blank=True)
 
     referral_code = models.CharField(max_length=16, unique=True)
-    referred_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    referred_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
 
     last_activity_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
@@ -76,6 +85,7 @@ class Member(models.Model):
             models.Index(fields=["program", "email"], name="members_member_program_email"),
             # Batch jobs walk a program's members in primary-key chunks.
             models.Index(fields=["program", "id"], name="members_member_program_pk"),
+            set_key_index("referred_by", name="members_member_referred_by_set"),
         ]
 
     def __str__(self):
@@ -182,10 +192,12 @@ class Transaction(models.Model):
     description = models.CharField(max_length=255, blank=True)
     idempotency_key = models.CharField(max_length=300)
     request_fingerprint = models.CharField(max_length=64, blank=True)
-    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="transactions")
-    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="transactions", db_index=False
+    )
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False)
     acting_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
     activates_at = models.DateTimeField(null=True, blank=True)
@@ -210,6 +222,9 @@ class Transaction(models.Model):
             ),
             models.Index(fields=["expires_at"], name="members_txn_lot_expiry", condition=Q(remaining__gt=0)),
             models.Index(fields=["member", "created_at"], name="members_txn_member_created"),
+            set_key_index("order", name="members_txn_order_set"),
+            set_key_index("event", name="members_txn_event_set"),
+            set_key_index("acting_user", name="members_txn_acting_user_set"),
         ]
 
     def __str__(self):
@@ -220,18 +235,24 @@ class TierChange(models.Model):
     """History of a member's tier: every change, why, and who made it. `notified_at` is set once
     the member has been told (the notifications job reads the unnotified rows)."""
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="tier_changes")
-    from_tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="tier_changes", db_index=False)
+    from_tier = models.ForeignKey(
+        Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     to_tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reason = models.CharField(max_length=20, choices=TierChangeReason.choices)
     acting_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(default=timezone.now)
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["member", "-created_at"], name="members_tierchange_member")]
+        indexes = [
+            models.Index(fields=["member", "-created_at"], name="members_tierchange_member"),  # also the member's key
+            set_key_index("from_tier", name="members_tierchange_from_set"),
+            set_key_index("acting_user", name="members_tierchange_acting_set"),
+        ]
 
     def __str__(self):
         return f"{self.from_tier} → {self.to_tier} ({self.reason})"

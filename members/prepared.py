@@ -15,6 +15,9 @@ def fetch_one(sql: str, params: list) -> tuple | None:
             return cursor.fetchone()
     import psycopg
 
+    # As Django's own cursors: a kept connection that went bad (CONN_HEALTH_CHECKS) is replaced before the
+    # request's first statement, not found broken by it (a 500).
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     started = time.monotonic()
     try:

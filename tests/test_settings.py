@@ -81,7 +81,7 @@ def test_server_configuration_comes_from_the_environment(tmp_path):
     )
     # then every one of them is used, and nothing embedded is left over
     database = loaded["DATABASES"]["default"]
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["ENGINE"] == "loyalty.db.postgresql"  # Django's, with a health check without a round trip
     assert (database["HOST"], database["NAME"], database["USER"]) == ("db.internal", "loyalty", "loyal")
     assert database["CONN_MAX_AGE"] == 60  # connections are kept between requests
     assert database["CONN_HEALTH_CHECKS"] is True

@@ -97,6 +97,10 @@ elif env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     # ORM's own queries bind client-side and are never prepared either way. Behind a transaction-mode pooler that
     # cannot keep prepared statements (PgBouncer before 1.21), set DATABASE_PREPARED_STATEMENTS=false.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend whose health check (CONN_HEALTH_CHECKS) polls the connection's socket instead of a
+    # `SELECT 1` round trip per request (loyalty/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "loyalty.db.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,6 +6,11 @@ the cache (Django's `default`: per process with locmem, shared with Redis) for `
 (default 10) and dropped at once when they are saved in this process (signals below, connected in
 `LoyaltyConfig.ready`). With a per-process cache another worker sees an edit within those seconds.
 
+Through `loyalty.local_cache`: with locmem the objects stay in this process, not unpickled on every read. A
+program is handed out as a copy (API views get it as `request.program` and may change it); the configuration's
+rules and tiers are shared and read-only to their callers (the order path, the member creation, the widget's
+points preview: tests/loyalty/test_program_config_shared.py checks that orders leave them as they were).
+
 Features other apps add to the order path keep their per-program flags the same way (e.g.
 `members.webhooks.subscriptions`), so that a program without the feature pays no query per order.
 """
@@ -14,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
+from loyalty.local_cache import local_delete, local_get, local_set, model_copy
 from loyalty.models import ApiKey, EarningRule, Program, Segment, Tier
 
 
@@ -43,19 +48,19 @@ def _config_key(program_id: int) -> str:
 def program_config(program: Program) -> ProgramConfig:
     """The program's rules and tiers: from the cache, or two queries when they are not cached."""
     key = _config_key(program.pk)
-    config = cache.get(key)
+    config = local_get(key)
     if config is None:
         config = ProgramConfig(
             program_id=program.pk,
             rules=tuple(EarningRule.objects.filter(program_id=program.pk).select_related("segment")),
             tiers=tuple(Tier.objects.filter(program_id=program.pk).order_by("position", "id")),
         )
-        cache.set(key, config, cache_seconds())
+        local_set(key, config, cache_seconds())
     return config
 
 
 def program_config_forget(program_id: int) -> None:
-    cache.delete(_config_key(program_id))
+    local_delete(_config_key(program_id))
 
 
 # API keys → their program (loyalty.api.authentication). Keyed by the key's SHA-256, like the table.
@@ -66,16 +71,18 @@ def _key_key(key_hash: str) -> str:
 
 
 def api_key_program_cached(key_hash: str) -> Program | None:
-    return cache.get(_key_key(key_hash))
+    """The key's program (a copy of its own for the caller), or None when not cached."""
+    program = local_get(_key_key(key_hash))
+    return model_copy(program) if program is not None else None
 
 
 def api_key_program_remember(key_hash: str, program: Program) -> None:
-    cache.set(_key_key(key_hash), program, cache_seconds())
+    local_set(_key_key(key_hash), model_copy(program), cache_seconds())  # not the caller's: it may change its own
 
 
 def api_keys_forget(*key_hashes: str) -> None:
     """Revocation takes effect at once in this process (and everywhere with a shared cache)."""
-    cache.delete_many([_key_key(key_hash) for key_hash in key_hashes])
+    local_delete(*(_key_key(key_hash) for key_hash in key_hashes))
 
 
 def _program_saved(sender, instance: Program, created: bool = False, **kwargs) -> None:

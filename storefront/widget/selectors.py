@@ -54,17 +54,24 @@ def program_tiers(*, program: Program) -> list:
 def member_next_expiry(*, member: Member, at: datetime) -> dict | None:
     """The next points to expire and when: the oldest unspent lot (policy `fixed`) or the whole balance
     after the inactivity period (policy `inactivity`); None when nothing is due to expire."""
-    program = member.program
-    if program.expiry_policy == ExpiryPolicy.FIXED:
+    lot = None
+    if member.program.expiry_policy == ExpiryPolicy.FIXED:
         lot = (
             Transaction.objects.filter(
                 member=member, status=TransactionStatus.ACTIVE, remaining__gt=0, expires_at__gt=at
             )
             .order_by("expires_at", "id")
-            .values("remaining", "expires_at")
+            .values_list("remaining", "expires_at")
             .first()
         )
-        return {"points": lot["remaining"], "expires_at": lot["expires_at"]} if lot else None
+    return next_expiry_of_lot(member=member, lot=lot)
+
+
+def next_expiry_of_lot(*, member: Member, lot: tuple[int, datetime] | None) -> dict | None:
+    """`member_next_expiry` with the member's next lot already read (`(remaining, expires_at)`, None: no lot)."""
+    program = member.program
+    if program.expiry_policy == ExpiryPolicy.FIXED:
+        return {"points": lot[0], "expires_at": lot[1]} if lot else None
     if program.expiry_policy == ExpiryPolicy.INACTIVITY and program.expiry_days and member.points_balance > 0:
         return {
             "points": member.points_balance,

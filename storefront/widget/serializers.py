@@ -98,7 +98,7 @@ class NextExpirySerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
-def _as_member_expiry(next_expiry: dict | None) -> dict | None:
+def as_member_expiry(next_expiry: dict | None) -> dict | None:
     """The widget's next expiry in the member answer's shape (`{points, at}`), read once for both."""
     return {"points": next_expiry["points"], "at": next_expiry["expires_at"]} if next_expiry else None
 
@@ -111,7 +111,7 @@ class WidgetMemberSerializer(MemberOutputSerializer):
         return self.context["next_tier"]
 
 
-def _as_member_next_tier(tier_progress: dict) -> dict | None:
+def as_member_next_tier(tier_progress: dict) -> dict | None:
     """The progress's next tier in the member answer's shape (`members.services.tiers.member_next_tier`)."""
     next_tier = tier_progress["next_tier"]
     if next_tier is None:
@@ -126,8 +126,8 @@ def _as_member_next_tier(tier_progress: dict) -> dict | None:
 
 def me_data(*, member, overview: dict) -> dict:
     context = {
-        "next_expiry": _as_member_expiry(overview["next_expiry"]),
-        "next_tier": _as_member_next_tier(overview["tier_progress"]),
+        "next_expiry": as_member_expiry(overview["next_expiry"]),
+        "next_tier": as_member_next_tier(overview["tier_progress"]),
     }
     return {
         "member": WidgetMemberSerializer(member, context=context).data,

@@ -25,6 +25,7 @@ from rewards.selectors import reward_get
 from rewards.services.redemptions import reward_redeem
 from storefront.shoppers import CUSTOMER_HEADER, DIGEST_HEADER, PROGRAM_HEADER, Unauthorized, shopper_identify
 from storefront.widget.caching import answer_response, cached_response, me_answer
+from storefront.widget.first_view import me_first_view
 from storefront.widget.selectors import (
     earning_rules_live,
     me_deadline,
@@ -130,10 +131,18 @@ class WidgetMeApi(WidgetApi):
             version = member_me_version(program=request.program, customer_id=request.shopper.customer_id)
         if version is None:  # as `member_get` answers
             raise NotFound(f"No member with customer_id {request.shopper.customer_id!r}.", code="member_not_found")
-        return answer_response(request, me_answer(version, lambda at: self.build(version, at)), public=False)
+        return answer_response(request, me_answer(version, lambda at: self.build(request, version, at)), public=False)
 
     @staticmethod
-    def build(version, at) -> tuple[dict, object]:
+    def build(request, version, at) -> tuple[dict, object]:
+        """From one prepared statement (storefront/widget/first_view.py), else as `build_reference`."""
+        built = me_first_view(program=request.program, member_id=version.member_id, at=at)
+        return built if built is not None else WidgetMeApi.build_reference(version, at)
+
+    @staticmethod
+    def build_reference(version, at) -> tuple[dict, object]:
+        """Through the ORM and the server API's serializers: SQLite, segment-limited catalogs, and the reference
+        the first view's bytes are tested against."""
         member = member_for_me(member_id=version.member_id)
         overview = member_overview(member=member, at=at)
         return me_data(member=member, overview=overview), me_deadline(member=member, overview=overview, at=at)

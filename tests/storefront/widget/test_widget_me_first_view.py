@@ -1,0 +1,154 @@
+"""The first view of `me` built from one prepared statement (storefront/widget/first_view.py) answers the very bytes
+and deadline of the reference build (ORM and the server API's serializers: `WidgetMeApi.build_reference`), for every
+tier metric and period, expiry policy, tier standing, catalog and codes; and leaves to it what it does not cover."""
+
+import itertools
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
+
+from loyalty.choices import ExpiryPolicy, TierMetric, TierPeriod
+from loyalty.models import Program, Segment
+from members.models import Member
+from members.services.orders import order_record
+from rewards.models import Voucher
+from rewards.services.redemptions import reward_redeem
+from storefront.widget.first_view import me_first_view
+from storefront.widget.selectors import member_me_version
+from storefront.widget.views import WidgetMeApi
+from tests.conftest import postgres_only
+from tests.factories import RewardFactory, TierFactory
+from tests.storefront.conftest import widget_client
+
+pytestmark = [postgres_only, pytest.mark.django_db]
+
+_orders = itertools.count(1)
+
+
+def _order(program, customer_id: str, subtotal: str, *, days_ago: int = 0) -> None:
+    order_record(
+        program=program,
+        order_id=f"o-{next(_orders)}",
+        customer_id=customer_id,
+        email=f"{customer_id}@example.com",
+        subtotal=Decimal(subtotal),
+        currency=program.currency,
+        placed_at=timezone.now() - timedelta(days=days_ago),
+    )
+
+
+def _catalog(program) -> None:
+    """Tiers (one invite-only) and rewards of every state the widget shows differently."""
+    bronze = TierFactory(program=program, key="bronze", position=0, threshold=Decimal("0"))
+    gold = TierFactory(program=program, key="gold", position=2, threshold=Decimal("150.50"))
+    TierFactory(program=program, key="vip", position=1, threshold=Decimal("50"), invite_only=True)
+    TierFactory(program=program, key="platinum", position=3, threshold=Decimal("100000"))
+    now = timezone.now()
+    RewardFactory(program=program, key="cheap", points_cost=10, position=1, min_subtotal=Decimal("20"))
+    RewardFactory(program=program, key="dear", points_cost=100_000, position=0, description="Big", image_url=None)
+    RewardFactory(program=program, key="gold-only", points_cost=10, min_tier=gold, stock=3, limit_per_member=1)
+    RewardFactory(program=program, key="bronze-up", points_cost=10, min_tier=bronze, code_expiry_days=30)
+    RewardFactory(program=program, key="gone", points_cost=10, stock=0, image_url="https://example.com/a.png")
+    RewardFactory(program=program, key="later", points_cost=10, starts_at=now + timedelta(days=3))
+    RewardFactory(program=program, key="ending", points_cost=10, ends_at=now + timedelta(hours=5))
+    RewardFactory(program=program, key="ended", points_cost=10, ends_at=now - timedelta(hours=5))
+    RewardFactory(program=program, key="off", points_cost=10, active=False)
+    RewardFactory(program=program, key="per-point", points_cost=1, variable=True, max_points=500, value=Decimal("0.05"))
+
+
+def _shoppers(program) -> list[str]:
+    """A member with history, codes and a tier; one with a little; one with nothing at all."""
+    for days_ago in (400, 200, 30, 1):
+        _order(program, "rich", "80.25", days_ago=days_ago)
+    for _ in range(11):
+        _order(program, "rich", "1.00")
+    rich = Member.objects.get(program=program, customer_id="rich")
+    Member.objects.filter(pk=rich.pk).update(birthday="1990-02-28", attributes={"vip": True, "size": "M"})
+    cheap = program.rewards.get(key="cheap")
+    for _ in range(3):
+        reward_redeem(member=Member.objects.get(pk=rich.pk), reward=cheap)
+    expired, soon = Voucher.objects.filter(member=rich).order_by("id")[:2]
+    Voucher.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    Voucher.objects.filter(pk=soon.pk).update(expires_at=timezone.now() + timedelta(hours=2))
+    Voucher.objects.create(
+        program=program, member=rich, source="referral", code="REFER-1", name="Friend gift", type="fixed_discount",
+        value=Decimal("7.50"), min_subtotal=Decimal("30.00"),
+    )  # fmt: skip
+    _order(program, "some", "12.00", days_ago=2)
+    Member.objects.create(program=program, customer_id="none", referral_code="NONE0001")
+    return ["rich", "some", "none"]
+
+
+def _both(program: Program, customer_id: str) -> tuple:
+    """(bytes, deadline) of the first view and of the reference build, at the same moment."""
+    version = member_me_version(program=program, customer_id=customer_id)
+    at = timezone.now()
+    built = me_first_view(program=program, member_id=version.member_id, at=at)
+    assert built is not None, "the first view left this member to the reference build"
+    reference = WidgetMeApi.build_reference(version, at)
+    return (JSONRenderer().render(built[0]), built[1]), (JSONRenderer().render(reference[0]), reference[1])
+
+
+@pytest.mark.parametrize("metric", list(TierMetric))
+@pytest.mark.parametrize("period", list(TierPeriod))
+@pytest.mark.parametrize("expiry", list(ExpiryPolicy))
+def test_the_first_view_answers_the_reference_builds_bytes_and_deadline(program, metric, period, expiry):
+    # given a program of these settings, its catalog and shoppers
+    program.tier_metric, program.tier_period, program.expiry_policy = metric, period, expiry
+    program.expiry_days = 365 if expiry != ExpiryPolicy.NEVER else None
+    program.timezone = "America/New_York"
+    program.save()
+    _catalog(program)
+    program = Program.objects.get(pk=program.pk)  # as the request finds it (cached from the database)
+    for customer_id in _shoppers(program):
+        # when
+        first_view, reference = _both(program, customer_id)
+        # then
+        assert first_view == reference, customer_id
+
+
+def test_the_first_view_is_one_statement(program, django_assert_num_queries):
+    # given
+    _catalog(program)
+    _shoppers(program)
+    version = member_me_version(program=program, customer_id="rich")
+    # when / then (lifetime period: no tier to keep until a date, so no activity to walk)
+    with django_assert_num_queries(1):
+        assert me_first_view(program=program, member_id=version.member_id, at=timezone.now()) is not None
+
+
+def test_a_catalog_with_segment_limited_rewards_is_left_to_the_reference_build(program):
+    # given
+    segment = Segment.objects.create(program=program, key="vips", name="VIPs", conditions=[])
+    RewardFactory(program=program, segment=segment)
+    _order(program, "c-1", "10.00")
+    version = member_me_version(program=program, customer_id="c-1")
+    # when / then
+    assert me_first_view(program=program, member_id=version.member_id, at=timezone.now()) is None
+
+
+def test_a_program_whose_tier_settings_changed_since_it_was_cached_is_left_to_the_reference_build(program):
+    # given the request's copy of the program, then its metric changed
+    _order(program, "c-1", "10.00")
+    cached = Program.objects.get(pk=program.pk)
+    Program.objects.filter(pk=program.pk).update(tier_metric=TierMetric.SPEND)
+    version = member_me_version(program=cached, customer_id="c-1")
+    # when / then
+    assert me_first_view(program=cached, member_id=version.member_id, at=timezone.now()) is None
+
+
+def test_the_api_answers_the_first_views_bytes(program):
+    # given
+    _catalog(program)
+    _shoppers(program)
+
+    # when
+    response = widget_client(program, "rich").get("/api/widget/v1/me")
+    # then
+    assert response.status_code == 200
+    assert connection.vendor == "postgresql"
+    assert b'"REFER-1"' in response.content and response.json()["member"]["attributes"] == {"vip": True, "size": "M"}

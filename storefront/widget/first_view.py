@@ -13,6 +13,7 @@ What it leaves to the reference build (None here): SQLite (no arrays), a catalog
 membership rules are the segment module's), and a program whose tier settings changed since the request's copy of
 it was cached (the statement's tier metric SQL follows that copy)."""
 
+import functools
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -103,13 +104,12 @@ class _List(NamedTuple):
     limit: int | None = None
 
     def lateral(self, alias: str) -> str:
-        """`LEFT JOIN LATERAL` of one array per column, in order (NULL arrays when there is no row)."""
-        keys = [f"{c} AS c{i}" for i, c in enumerate(self.columns)]
-        keys += [f"{expression.split()[0]} AS o{i}" for i, expression in enumerate(self.order)]
-        order = ", ".join(f"o{i} {' '.join(e.split()[1:])}".strip() for i, e in enumerate(self.order))
-        rows = f"SELECT {', '.join(keys)} {self.source} ORDER BY {', '.join(self.order)}"
-        rows += f" LIMIT {self.limit}" if self.limit else ""
-        arrays = ", ".join(f"array_agg(c{i} ORDER BY {order})" for i in range(len(self.columns)))
+        """`LEFT JOIN LATERAL` of one array per column, in order (NULL arrays when there is no row). The statement
+        stays under psycopg's 4,096 characters for caching its conversion to PostgreSQL's placeholders."""
+        order = ", ".join(self.order)
+        rows = f"SELECT {', '.join(f'{c} c{i}' for i, c in enumerate(self.columns))}, row_number() OVER (ORDER BY"
+        rows += f" {order}) n {self.source} ORDER BY {order}" + (f" LIMIT {self.limit}" if self.limit else "")
+        arrays = ", ".join(f"array_agg(c{i} ORDER BY n)" for i in range(len(self.columns)))
         return f" LEFT JOIN LATERAL (SELECT {arrays} FROM ({rows}) s) {alias} ON TRUE"
 
 
@@ -150,6 +150,7 @@ _MEMBER = (
 )
 
 
+@functools.cache
 def _first_view_sql(units_sql: str) -> str:
     """The statement, for the tier metric SQL of the program's settings (%s: the metric's parameters, now for the
     rewards, the active status for the codes, now for the next lot, the member's id)."""

@@ -9,15 +9,17 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.utils import timezone
+from psycopg import _queries as psycopg_queries
 from rest_framework.renderers import JSONRenderer
 
 from loyalty.choices import ExpiryPolicy, TierMetric, TierPeriod
 from loyalty.models import Program, Segment
 from members.models import Member
 from members.services.orders import order_record
+from members.tier_selectors import member_tier_units_sql
 from rewards.models import Voucher
 from rewards.services.redemptions import reward_redeem
-from storefront.widget.first_view import me_first_view
+from storefront.widget.first_view import _first_view_sql, me_first_view
 from storefront.widget.selectors import member_me_version
 from storefront.widget.views import WidgetMeApi
 from tests.conftest import postgres_only
@@ -152,3 +154,14 @@ def test_the_api_answers_the_first_views_bytes(program):
     assert response.status_code == 200
     assert connection.vendor == "postgresql"
     assert b'"REFER-1"' in response.content and response.json()["member"]["attributes"] == {"vip": True, "size": "M"}
+
+
+@pytest.mark.parametrize("metric", list(TierMetric))
+@pytest.mark.parametrize("period", list(TierPeriod))
+def test_the_statement_is_short_enough_for_psycopg_to_cache_its_conversion(metric, period):
+    # given psycopg's limits for caching a query's conversion (past them it splits the text again on every call)
+    program = Program(tier_metric=metric, tier_period=period)
+    units_sql, units_params = member_tier_units_sql(program=program, at=timezone.now(), member_sql="m.id")
+    # then
+    assert len(_first_view_sql(units_sql)) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
+    assert len(units_params) + 5 <= psycopg_queries.MAX_CACHED_STATEMENT_PARAMS

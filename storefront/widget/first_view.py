@@ -24,7 +24,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from loyalty.models import Program, Tier
-from members.api.serializers import member_answer
+from members.api.serializers import _datetime_text, member_answer
 from members.choices import TransactionStatus
 from members.models import Member, Transaction
 from members.prepared import fetch_one
@@ -40,15 +40,12 @@ from storefront.widget.selectors import ACTIVE_VOUCHERS, RECENT_TRANSACTIONS, me
 from storefront.widget.serializers import as_member_expiry, as_member_next_tier, reward_blocked_by
 
 _MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
-_DATETIME = serializers.DateTimeField()
+# DRF's `DateTimeField` output without its per-call look-ups (members/api/serializers.py, tested there).
+_moment = _datetime_text
 
 
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else _MONEY.to_representation(value)
-
-
-def _moment(value: datetime | None) -> str | None:
-    return None if value is None else _DATETIME.to_representation(value)
 
 
 class RewardRow(NamedTuple):
@@ -104,13 +101,16 @@ class _List(NamedTuple):
     limit: int | None = None
 
     def lateral(self, alias: str) -> str:
-        """`LEFT JOIN LATERAL` of one array per column, in order (NULL arrays when there is no row). The statement
-        stays under psycopg's 4,096 characters for caching its conversion to PostgreSQL's placeholders."""
+        """`LEFT JOIN LATERAL` of one array per column and a last one of the rows' ranks (NULL arrays when there
+        is no row). The arrays are aggregated from the ordered rows without an ORDER BY each (PostgreSQL 15 sorts
+        once per aggregate that has one: ~45 small sorts, 0.3 ms of a first view's 0.35); every aggregate reads
+        the same rows in the same sequence, and `_rows` puts them in rank order if that sequence was not.
+        The statement stays under psycopg's 4,096 characters for caching its conversion to PostgreSQL's syntax."""
         order = ", ".join(self.order)
         rows = f"SELECT {', '.join(f'{c} c{i}' for i, c in enumerate(self.columns))}, row_number() OVER (ORDER BY"
         rows += f" {order}) n {self.source} ORDER BY {order}" + (f" LIMIT {self.limit}" if self.limit else "")
-        arrays = ", ".join(f"array_agg(c{i} ORDER BY n)" for i in range(len(self.columns)))
-        return f" LEFT JOIN LATERAL (SELECT {arrays} FROM ({rows}) s) {alias} ON TRUE"
+        arrays = ", ".join(f"array_agg(c{i})" for i in range(len(self.columns)))
+        return f" LEFT JOIN LATERAL (SELECT {arrays}, array_agg(n) FROM ({rows}) s) {alias} ON TRUE"
 
 
 _TIER_FIELDS = ("id", "key", "name", "position", "threshold", "invite_only")
@@ -168,11 +168,15 @@ def _first_view_sql(units_sql: str) -> str:
 
 
 def _rows(arrays: tuple, row_type=None) -> list:
-    """The rows of one list from its column arrays (all NULL when the list is empty), as tuples or `row_type`."""
-    if arrays[0] is None:
+    """The rows of one list from its column arrays and their ranks (all NULL when the list is empty), in rank
+    order, as tuples or `row_type`."""
+    *columns, ranks = arrays
+    if ranks is None:
         return []
-    rows = zip(*arrays, strict=True)
-    return [row_type(*values) for values in rows] if row_type else list(rows)
+    rows = list(zip(*columns, strict=True))
+    if any(rank != index for index, rank in enumerate(ranks, start=1)):
+        rows = [row for _rank, row in sorted(zip(ranks, rows, strict=True), key=lambda pair: pair[0])]
+    return [row_type(*values) for values in rows] if row_type else rows
 
 
 def _unpack(row: tuple) -> dict:
@@ -181,7 +185,7 @@ def _unpack(row: tuple) -> dict:
     for name, width in [("program", len(_PROGRAM)), ("member", len(_MEMBER)), ("units", 1)]:
         parts[name], at = row[at : at + width], at + width
     for alias, spec in _LISTS.items():
-        parts[alias], at = row[at : at + len(spec.columns)], at + len(spec.columns)
+        parts[alias], at = row[at : at + len(spec.columns) + 1], at + len(spec.columns) + 1  # and the ranks
     parts["lot"] = row[at : at + 2]
     return parts
 

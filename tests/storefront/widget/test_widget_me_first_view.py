@@ -19,7 +19,7 @@ from members.services.orders import order_record
 from members.tier_selectors import member_tier_units_sql
 from rewards.models import Voucher
 from rewards.services.redemptions import reward_redeem
-from storefront.widget.first_view import _first_view_sql, me_first_view
+from storefront.widget.first_view import _first_view_sql, _rows, me_first_view
 from storefront.widget.selectors import member_me_version
 from storefront.widget.views import WidgetMeApi
 from tests.conftest import postgres_only
@@ -165,3 +165,11 @@ def test_the_statement_is_short_enough_for_psycopg_to_cache_its_conversion(metri
     # then
     assert len(_first_view_sql(units_sql)) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
     assert len(units_params) + 5 <= psycopg_queries.MAX_CACHED_STATEMENT_PARAMS
+
+
+def test_list_rows_come_in_rank_order_whatever_order_the_arrays_were_aggregated_in():
+    # given the column arrays of three rows and their ranks, aggregated out of order
+    arrays = (["c", "a", "b"], [3, 1, 2], [3, 1, 2])
+    # then
+    assert _rows(arrays) == [("a", 1), ("b", 2), ("c", 3)]
+    assert _rows((None, None, None)) == []

@@ -4,11 +4,10 @@ in constant time before any member is looked up, so a wrong digest tells nothing
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
-
 from loyalty.api.fields import storable_text
 from loyalty.digests import digest_for, digest_valid
 from loyalty.errors import ApplicationError
+from loyalty.local_cache import local_delete, local_get, local_set, model_copy
 from loyalty.models import Program
 
 PROGRAM_HEADER = "X-Loyalty-Program"
@@ -43,18 +42,22 @@ def program_key_of(request) -> str:
 def request_program(request) -> Program | None:
     """The program the request names, looked up once per request (the CORS check and the view share it) and
     kept PROGRAM_SECONDS in the cache: every widget call needs it, and storefront traffic is many small reads.
-    A program edited in the admin (colours, allowed origins, a rotated digest secret) shows within that time."""
+    A program edited in the admin (colours, allowed origins, a rotated digest secret) shows within that time.
+    With the per-process cache the program stays an object in this process (loyalty/local_cache.py: no unpickling
+    on every widget call) and each request gets its own copy."""
     if hasattr(request, _CACHED_PROGRAM):
         return getattr(request, _CACHED_PROGRAM)
     key = program_key_of(request)
     program = None
     if storable_text(key, max_length=40):
         cache_key = _program_cache_key(key)
-        program = cache.get(cache_key)
+        program = local_get(cache_key)
         if program is None:
             program = Program.objects.filter(public_key=key).first()
             if program is not None:
-                cache.set(cache_key, program, PROGRAM_SECONDS)
+                local_set(cache_key, model_copy(program), PROGRAM_SECONDS)  # not this request's: it may change it
+        else:
+            program = model_copy(program)  # each request its own (a copy costs a few us, unpickling ~20)
     setattr(request, _CACHED_PROGRAM, program)
     return program
 
@@ -65,7 +68,7 @@ def _program_cache_key(public_key: str) -> str:
 
 def program_forget(*, public_key: str) -> None:
     """Drop the cached program (on save: this process, or every process with a shared cache, sees it at once)."""
-    cache.delete(_program_cache_key(public_key))
+    local_delete(_program_cache_key(public_key))
 
 
 def shopper_identify(request) -> Shopper:

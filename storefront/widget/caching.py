@@ -27,6 +27,7 @@ from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from members.prepared import fetch_one
 from storefront.models import MeAnswer
 
 PUBLIC = "public, max-age=60"
@@ -93,10 +94,10 @@ def me_answer(version, build: Callable[[datetime], tuple[dict, datetime | None]]
 
 def me_keep(*, member_id: int, version: str, answer: Answer, until: datetime) -> None:
     """Keep the answer beside the member: one upsert, whoever builds last (raw SQL: `bulk_create`'s upsert wraps
-    itself in a transaction, two more round trips). Two workers building at once for different versions may leave
-    the older one: the next call sees it is not theirs and builds again."""
-    with connection.cursor() as cursor:
-        cursor.execute(_me_keep_sql(), [member_id, version, answer.etag, answer.body, _db_datetime(until)])
+    itself in a transaction, two more round trips; a prepared statement on PostgreSQL, as the first view's read).
+    Two workers building at once for different versions may leave the older one: the next call sees it is not
+    theirs and builds again."""
+    fetch_one(_me_keep_sql(), [member_id, version, answer.etag, answer.body, _db_datetime(until)])
 
 
 @functools.cache
@@ -105,7 +106,7 @@ def _me_keep_sql() -> str:
     return (
         f"INSERT INTO {table} (member_id, version, etag, body, expires_at) VALUES (%s, %s, %s, %s, %s)"
         " ON CONFLICT (member_id) DO UPDATE SET version = EXCLUDED.version, etag = EXCLUDED.etag,"
-        " body = EXCLUDED.body, expires_at = EXCLUDED.expires_at"
+        " body = EXCLUDED.body, expires_at = EXCLUDED.expires_at RETURNING member_id"  # fetch_one reads a row
     )
 
 

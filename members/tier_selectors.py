@@ -134,6 +134,27 @@ def tier_for_units(*, program: Program, tiers: list[Tier], units: int) -> Tier |
     return reached
 
 
+def tier_upgrades(*, member: Member, tiers: list[Tier]) -> list[tuple[Tier, int]]:
+    """The tiers earning can move `member` up to, by rank, lowest first, each with its threshold in metric units:
+    the tiers above theirs (all of them when theirs is not among `tiers`) except invite-only ones; none when their
+    tier is locked. No query (`tiers` by rank, as the program's cached configuration holds them)."""
+    if member.tier_locked:
+        return []
+    rank = next((index for index, tier in enumerate(tiers) if tier.pk == member.tier_id), -1)
+    return [
+        (tier, tier_threshold_units(program=member.program, threshold=tier.threshold))
+        for tier in tiers[rank + 1 :]
+        if not tier.invite_only
+    ]
+
+
+def tier_upgrade_target(upgrades: list[tuple[Tier, int]], units: int) -> Tier | None:
+    """The tier a member with `units` of the metric moves up to: the highest of their `upgrades` whose threshold
+    `units` reaches, None to stay. The same rule as `tier_for_units` above the member's rank (the order's write
+    statement applies it in SQL to the same list: `order_sql.order_write`)."""
+    return next((tier for tier, needed in reversed(upgrades) if needed <= units), None)
+
+
 def tier_target_case_sql(*, program: Program, tiers: list[Tier], value_sql: str) -> tuple[str, list]:
     """SQL `CASE` giving the id of the tier `value_sql` reaches: the same rule as `tier_for_units`."""
     whens, params = [], []

@@ -4,19 +4,25 @@ connection instead of once per order.
 
 - `member_locked`: the member row, locked for the rest of the transaction, in one read (both databases).
 - `order_write` (PostgreSQL only): the order row, its ledger row and the member's counters in one data-modifying
-  `WITH` statement, which also reads what the tier check and the answer need from before these writes (the tier
-  metric's value and the next expiring lot; a statement does not see its own writes). SQLite, which has no
-  data-modifying `WITH`, writes through the ORM and reads the same two values by their selectors.
+  `WITH` statement, which also reads what the answer needs from before these writes (the tier metric's value and
+  the next expiring lot; a statement does not see its own writes) and makes the tier upgrade the order earns: the
+  member's tier in the same UPDATE and the 'earned' `TierChange` row. Python chooses the tiers it may move to
+  (`tier_selectors.tier_upgrades`) and what the order adds to the metric; the statement only compares their
+  thresholds with the value before plus that (`tier_upgrade_target`'s rule). SQLite, which has no data-modifying
+  `WITH`, writes through the ORM and reads the same two values by their selectors.
 """
 
 import enum
 import functools
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import connection
+from psycopg.types.numeric import Int8
 
-from members.choices import TransactionStatus
-from members.models import Member, Order, Transaction
+from loyalty.models import Tier
+from members.choices import TierChangeReason, TransactionStatus
+from members.models import Member, Order, TierChange, Transaction
 from members.prepared import fetch_one
 from members.tier_selectors import member_tier_units_sql
 
@@ -85,37 +91,76 @@ def _insert_fields(model) -> list:
 
 
 @functools.cache
-def _write_sql(*, with_row: bool, with_units: bool, with_lot: bool) -> str:
-    """The statement of `order_write` without the tier metric's SQL (appended by the caller: it depends on the
-    program's metric and period): the order, its ledger row if it has points, the member's counters; then the ids
-    written, and the member's next lot from before the order (NULLs when not asked)."""
+def _write_sql(*, with_row: bool, with_units: bool, with_lot: bool, with_tiers: bool) -> str:
+    """The statement of `order_write` with `{units}` for the tier metric's SQL (replaced by the caller: it depends
+    on the program's metric and period): the order, its ledger row if it has points, the metric's value before,
+    the tier the order reaches if it may move the member (`with_tiers`), the member's counters and tier, the
+    'earned' tier change; then the ids written, the metric before, the member's next lot from before the order
+    and the new tier's id (NULLs when not asked). Parameters in this order: the order's, the row's, the metric's,
+    the upgrades' (ids, thresholds, what the order adds), the member's, the lot's."""
+    assert with_units or not with_tiers, "the upgrade compares the metric's value"
     order_fields = _insert_fields(Order)
-    sql = (
-        f"WITH new_order AS (INSERT INTO {Order._meta.db_table}"
+    ctes = [
+        f"new_order AS (INSERT INTO {Order._meta.db_table}"
         f" ({', '.join(f.column for f in order_fields)}) VALUES ({', '.join(['%s'] * len(order_fields))})"
-        " RETURNING id, program_id, member_id)"
-    )
+        " RETURNING id, program_id, member_id, created_at)"
+    ]
     if with_row:
         row_fields = _insert_fields(Transaction)
         values = [_FROM_ORDER.get(f.attname, "%s") for f in row_fields]
-        sql += (
-            f", new_row AS (INSERT INTO {Transaction._meta.db_table}"
+        ctes.append(
+            f"new_row AS (INSERT INTO {Transaction._meta.db_table}"
             f" ({', '.join(f.column for f in row_fields)}) VALUES ({', '.join(values)}) RETURNING id)"
         )
-    assignments = ", ".join(f"{Member._meta.get_field(name).column} = %s" for name in ORDER_MEMBER_FIELDS)
-    sql += f", member_update AS (UPDATE {Member._meta.db_table} SET {assignments} WHERE id = {_MEMBER})"
+    if with_units:
+        ctes.append("units AS (SELECT {units} AS value)")
+    assignments = [f"{Member._meta.get_field(name).column} = %s" for name in ORDER_MEMBER_FIELDS]
+    if with_tiers:
+        # The highest-ranked of the tiers above the member's (by rank, lowest first) whose threshold the value
+        # reaches; no row: the member stays.
+        ctes.append(
+            "upgrade AS (SELECT u.id FROM unnest(%s::bigint[], %s::bigint[]) WITH ORDINALITY AS u(id, needed, rank)"
+            " WHERE u.needed <= (SELECT value FROM units) + %s ORDER BY u.rank DESC LIMIT 1)"
+        )
+        tier, achieved = (Member._meta.get_field(name).column for name in ("tier", "tier_achieved_at"))
+        assignments += [
+            f"{tier} = COALESCE((SELECT id FROM upgrade), {tier})",
+            f"{achieved} = COALESCE((SELECT new_order.created_at FROM upgrade, new_order), {achieved})",
+        ]
+    ctes.append(f"member_update AS (UPDATE {Member._meta.db_table} SET {', '.join(assignments)} WHERE id = {_MEMBER})")
+    if with_tiers:
+        change_fields = _insert_fields(TierChange)
+        values = [_TIER_CHANGE[f.attname] for f in change_fields]
+        ctes.append(
+            f"tier_change AS (INSERT INTO {TierChange._meta.db_table} ({', '.join(f.column for f in change_fields)})"
+            f" SELECT {', '.join(values)} FROM upgrade)"
+        )
     row_id = "(SELECT id FROM new_row)" if with_row else "NULL"
+    units = "(SELECT value FROM units)" if with_units else "0"
+    tier_id = "(SELECT id FROM upgrade)" if with_tiers else "NULL"
     lot = (
         f"(SELECT remaining, expires_at FROM {Transaction._meta.db_table} WHERE member_id = {_MEMBER} AND status = %s"
         " AND remaining > 0 AND expires_at > %s ORDER BY expires_at, id LIMIT 1)"
         if with_lot
         else "(SELECT NULL AS remaining, NULL AS expires_at)"
     )
-    units = "{units}" if with_units else "0"
     return (
-        f"{sql} SELECT (SELECT id FROM new_order), {row_id}, {units}, lot.remaining, lot.expires_at"
-        f" FROM (SELECT 1) AS one LEFT JOIN {lot} AS lot ON TRUE"
+        f"WITH {', '.join(ctes)} SELECT (SELECT id FROM new_order), {row_id}, {units}, lot.remaining, lot.expires_at,"
+        f" {tier_id} FROM (SELECT 1) AS one LEFT JOIN {lot} AS lot ON TRUE"
     )
+
+
+# The order's 'earned' tier change, as `tiers.tier_upgrade` writes it: from the tier the member row held before the
+# statement (which is what every part of it reads), dated like the order, not yet notified.
+_TIER_CHANGE = {
+    "member_id": _MEMBER,
+    "from_tier_id": f"(SELECT {Member._meta.get_field('tier').column} FROM {Member._meta.db_table} WHERE id = {_MEMBER})",
+    "to_tier_id": "upgrade.id",
+    "reason": f"'{TierChangeReason.EARNED.value}'",
+    "acting_user_id": "NULL",
+    "created_at": "(SELECT created_at FROM new_order)",
+    "notified_at": "NULL",
+}
 
 
 def _prepared(model, obj, fields: list) -> list:
@@ -128,29 +173,47 @@ def _prepared(model, obj, fields: list) -> list:
 
 
 def order_write(
-    *, order: Order, row: Transaction | None, member: Member, at: datetime, units: bool, lot: bool
-) -> tuple[int, tuple[int, datetime] | None]:
+    *,
+    order: Order,
+    row: Transaction | None,
+    member: Member,
+    at: datetime,
+    units: bool,
+    lot: bool,
+    upgrades: Sequence[tuple[Tier, int]] = (),
+    added: int = 0,
+) -> tuple[int, tuple[int, datetime] | None, Tier | None]:
     """Insert `order` and its ledger `row` (None: no points) and write the member's counters as the locked
     `member` now holds them, in one statement; sets the new ids on `order` and `row`. Returns the member's tier
     metric in the period of `at` (0 unless `units`) and their next lot after `at` (None unless `lot`), both as
-    they were before this order. A duplicate order id or ledger key raises IntegrityError and writes nothing."""
-    sql = _write_sql(with_row=row is not None, with_units=units, with_lot=lot)
+    they were before this order, and the tier the member moved up to (None: none). `upgrades` are the tiers the
+    member may move up to, by rank, with their thresholds (`tier_selectors.tier_upgrades`; needs `units`), and
+    `added` what this order adds to the metric: the statement moves the member to the highest one the value
+    before plus `added` reaches and inserts its 'earned' `TierChange` (dated `at`), the rule of
+    `tier_selectors.tier_upgrade_target`. A duplicate order id or ledger key raises IntegrityError and writes
+    nothing."""
+    with_tiers = bool(upgrades)
+    sql = _write_sql(with_row=row is not None, with_units=units, with_lot=lot, with_tiers=with_tiers)
     params = _prepared(Order, order, _insert_fields(Order))
     if row is not None:
         params += _prepared(Transaction, row, [f for f in _insert_fields(Transaction) if f.attname not in _FROM_ORDER])
-    params += _prepared(Member, member, [Member._meta.get_field(name) for name in ORDER_MEMBER_FIELDS])
     if units:
         units_sql, units_params = member_tier_units_sql(program=member.program, at=at, member_sql=_MEMBER)
         sql = sql.replace("{units}", units_sql)
         params += units_params
+    if with_tiers:
+        # bigint whatever their size: one prepared statement per shape, not one per combination of integer types
+        params += [[Int8(tier.pk) for tier, _ in upgrades], [Int8(needed) for _, needed in upgrades], Int8(added)]
+    params += _prepared(Member, member, [Member._meta.get_field(name) for name in ORDER_MEMBER_FIELDS])
     if lot:
         params += [TransactionStatus.ACTIVE.value, at]
-    order_id, row_id, units_before, remaining, expires_at = fetch_one(sql, params)
+    order_id, row_id, units_before, remaining, expires_at, tier_id = fetch_one(sql, params)
     _saved(order, order_id)
     if row is not None:
         _saved(row, row_id)
         row.order_id = order_id
-    return int(units_before), (remaining, expires_at) if remaining is not None else None
+    upgraded = next(tier for tier, _ in upgrades if tier.pk == tier_id) if tier_id is not None else None
+    return int(units_before), (remaining, expires_at) if remaining is not None else None, upgraded
 
 
 def _saved(obj, pk: int) -> None:

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from loyalty.errors import NotFound, ValidationFailed
-from loyalty.models import Program
+from loyalty.models import Program, Tier
 from loyalty.program_config import ProgramConfig, program_config
 from loyalty.rules import order_points
 from members.choices import PointsStatus, TransactionKind, TransactionSource
@@ -20,8 +20,15 @@ from members.services.inputs import id_clean, money_clean
 from members.services.ledger import member_save, points_check_within_limit, points_row
 from members.services.members import member_created_for_order
 from members.services.order_sql import ORDER_MEMBER_FIELDS, member_locked, order_write
-from members.services.tiers import next_tier_data, tier_standing_with_units
-from members.tier_selectors import member_tier_units, order_tier_units, tier_standing, tier_window
+from members.services.tiers import next_tier_data, tier_upgrade, tier_upgraded
+from members.tier_selectors import (
+    member_tier_units,
+    order_tier_units,
+    tier_standing,
+    tier_upgrade_target,
+    tier_upgrades,
+    tier_window,
+)
 from members.webhooks.events import points_rows_announce
 
 logger = logging.getLogger(__name__)
@@ -59,9 +66,10 @@ def order_record(
 
     For an existing member, two statements in the transaction: the member locked and read; then, on PostgreSQL,
     the order, its ledger row and the member's counters written by one statement that also reads the tier metric
-    and the next expiring lot from before them (`order_sql.order_write`), which with what this order adds give
-    the tier upgrade and the answer's `next_tier` and `next_expiry` without a statement after the writes. The
-    rules and tiers come from the cached program configuration."""
+    and the next expiring lot from before them and makes the tier upgrade that the metric with what this order
+    adds reaches (`order_sql.order_write`: the tier in the member's UPDATE, the 'earned' `TierChange` row), so
+    that the answer's `next_tier` and `next_expiry` need no statement after the writes. The rules and tiers come
+    from the cached program configuration."""
     order_id = id_clean(order_id, field="order_id")
     customer_id = id_clean(customer_id, field="customer_id")
     subtotal = money_clean(subtotal, field="subtotal")
@@ -189,16 +197,9 @@ def _order_post(
             at=at,
         )
     tiers = list(config.tiers)
-    units, lot = _order_write(
-        order=order, row=row, member=member, at=at, units=bool(tiers), lot=next_lot_needed(member)
-    )
-    if row is not None:
-        points_rows_announce([row])
-    # Features that react to a recorded order (outbound webhooks, challenges) hook in here, inside the order's
-    # transaction, each behind a cached per-program flag (see loyalty/program_config.py) so that a program
-    # without them pays no query.
+    added = 0
     if tiers:
-        units += order_tier_units(
+        added = order_tier_units(
             program=program,
             window=tier_window(program=program, at=at),
             placed_at=placed_at,
@@ -206,27 +207,58 @@ def _order_post(
             points=points,
             pending=bool(pending_until),
         )
-        standing = tier_standing_with_units(member=member, tiers=tiers, units=units, at=at)  # upgrades if reached
-    else:
-        standing = tier_standing(program=program, tiers=[], units=0, tier_id=member.tier_id)
+    units, lot = _order_write(
+        order=order,
+        row=row,
+        member=member,
+        at=at,
+        units=bool(tiers),
+        lot=next_lot_needed(member),
+        upgrades=tier_upgrades(member=member, tiers=tiers),
+        added=added,
+    )
+    if row is not None:
+        points_rows_announce([row])
+    # Features that react to a recorded order (outbound webhooks, challenges) hook in here, inside the order's
+    # transaction, each behind a cached per-program flag (see loyalty/program_config.py) so that a program
+    # without them pays no query.
+    standing = tier_standing(program=program, tiers=tiers, units=units + added, tier_id=member.tier_id)
     next_expiry = next_expiry_of(member=member, lot=_earliest_lot(lot, row))
     return order, next_tier_data(program=program, standing=standing), next_expiry
 
 
 def _order_write(
-    *, order: Order, row, member: Member, at: datetime, units: bool, lot: bool
+    *,
+    order: Order,
+    row,
+    member: Member,
+    at: datetime,
+    units: bool,
+    lot: bool,
+    upgrades: list[tuple[Tier, int]],
+    added: int,
 ) -> tuple[int, tuple | None]:
-    """Write the order, its ledger row (None: no points) and the member's counters; return the member's tier
-    metric (if `units`) and next lot (if `lot`) as they were before. PostgreSQL: one statement
-    (`order_sql.order_write`); SQLite: the two reads, then the three writes through the ORM."""
+    """Write the order, its ledger row (None: no points) and the member's counters, and move the member up to the
+    highest of `upgrades` (`tier_upgrades`) that their tier metric reaches with what the order `added`; return the
+    metric (if `units`) and the next lot (if `lot`) as they were before. PostgreSQL: one statement
+    (`order_sql.order_write`, the tier change in it); SQLite: the two reads, then the three writes and the tier
+    change (`tier_upgrade`: two more) through the ORM. The member object ends in its new tier either way."""
     if connection.vendor == "postgresql":
-        return order_write(order=order, row=row, member=member, at=at, units=units, lot=lot)
+        units_before, lot_before, upgraded = order_write(
+            order=order, row=row, member=member, at=at, units=units, lot=lot, upgrades=upgrades, added=added
+        )
+        if upgraded is not None:
+            tier_upgraded(member=member, to_tier=upgraded, at=at)
+        return units_before, lot_before
     units_before = member_tier_units(member=member, at=at) if units else 0
     lot_before = member_next_lot(member=member, at=at) if lot else None
     order.save(force_insert=True)
     if row is not None:
         row.save(force_insert=True)
     member_save(member, *(name for name in ORDER_MEMBER_FIELDS if name != "updated_at"), at=at)
+    target = tier_upgrade_target(upgrades, units_before + added)
+    if target is not None:
+        tier_upgrade(member=member, to_tier=target, at=at)
     return units_before, lot_before
 
 

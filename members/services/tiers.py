@@ -3,8 +3,9 @@
 Rules (see `members.tier_selectors` for what the metric counts and the period windows):
 - Joining puts a member in the entry tier (threshold 0).
 - The order or event whose ledger post crosses a threshold upgrades the member in the same transaction
-  (`tier_evaluate_after_earning`). Real time only ever upgrades: a refund that drops the value below a
-  threshold changes nothing until the `recalculate_tiers` job, which moves members up and down.
+  (`tier_evaluate_after_earning`; an order on PostgreSQL in its own write statement, `order_sql.order_write`,
+  by the same rule: `tier_selectors.tier_upgrades`). Real time only ever upgrades: a refund that drops the value
+  below a threshold changes nothing until the `recalculate_tiers` job, which moves members up and down.
   The order that crossed the threshold was priced with the old multiplier; the new one applies from the next.
 - Pending points count once they are active: the activation job calls `tiers_upgrade_members`.
 - A tier set by hand (`member_tier_assign`) is locked: no threshold, job or refund moves it until it is
@@ -32,6 +33,8 @@ from members.tier_selectors import (
     member_tier_units,
     tier_for_units,
     tier_standing,
+    tier_upgrade_target,
+    tier_upgrades,
     tier_value_display,
 )
 
@@ -78,6 +81,11 @@ def _tier_change(
     change = TierChange.objects.create(
         member=member, from_tier=from_tier, to_tier=to_tier, reason=reason, acting_user=acting_user, created_at=at
     )
+    _tier_change_logged(member=member, from_tier=from_tier, to_tier=to_tier, reason=reason, acting_user=acting_user)
+    return change
+
+
+def _tier_change_logged(*, member: Member, from_tier: Tier | None, to_tier: Tier | None, reason: str, acting_user=None):
     logger.info(
         "tier changed program=%s customer_id=%s from=%s to=%s reason=%s acting_user=%s",
         member.program_id,
@@ -87,7 +95,21 @@ def _tier_change(
         reason,
         getattr(acting_user, "pk", None),
     )
-    return change
+
+
+def tier_upgrade(*, member: Member, to_tier: Tier, at: datetime) -> TierChange:
+    """Move the (locked) member up to `to_tier`, reached by earning (`tier_upgrade_target`): the tier and its
+    'earned' change written through the ORM (two statements)."""
+    return _tier_change(member=member, to_tier=to_tier, reason=TierChangeReason.EARNED, at=at)
+
+
+def tier_upgraded(*, member: Member, to_tier: Tier, at: datetime) -> None:
+    """`tier_upgrade` already written by the caller's own statement (an order's on PostgreSQL: the member's tier,
+    `tier_achieved_at` and the 'earned' `TierChange`, `order_sql.order_write`): the same on the `member` object and
+    the same log line."""
+    from_tier = member.tier
+    member.tier, member.tier_achieved_at = to_tier, at
+    _tier_change_logged(member=member, from_tier=from_tier, to_tier=to_tier, reason=TierChangeReason.EARNED)
 
 
 def tier_evaluate_after_earning(*, member: Member, at: datetime) -> TierChange | None:
@@ -97,10 +119,8 @@ def tier_evaluate_after_earning(*, member: Member, at: datetime) -> TierChange |
     if member.tier_locked:
         return None
     standing = member_tier_standing(member=member, at=at)
-    target = tier_for_units(program=member.program, tiers=standing.tiers, units=standing.units)
-    if target is None or standing.rank_of(target) <= standing.rank_of(member.tier):
-        return None
-    return _tier_change(member=member, to_tier=target, reason=TierChangeReason.EARNED, at=at)
+    target = tier_upgrade_target(tier_upgrades(member=member, tiers=standing.tiers), standing.units)
+    return None if target is None else tier_upgrade(member=member, to_tier=target, at=at)
 
 
 def tier_standing_after_earning(*, member: Member, tiers: list[Tier], at: datetime) -> TierStanding:
@@ -115,14 +135,10 @@ def tier_standing_after_earning(*, member: Member, tiers: list[Tier], at: dateti
 
 def tier_standing_with_units(*, member: Member, tiers: list[Tier], units: int, at: datetime) -> TierStanding:
     """`tier_standing_after_earning` for a member whose metric value is known (a batch reads many at once)."""
-    standing = tier_standing(program=member.program, tiers=tiers, units=units, tier_id=member.tier_id)
-    if member.tier_locked:
-        return standing
-    target = tier_for_units(program=member.program, tiers=standing.tiers, units=standing.units)
-    if target is None or standing.rank_of(target) <= standing.rank_of(member.tier):
-        return standing
-    _tier_change(member=member, to_tier=target, reason=TierChangeReason.EARNED, at=at)
-    return tier_standing(program=member.program, tiers=tiers, units=standing.units, tier_id=target.pk)
+    target = tier_upgrade_target(tier_upgrades(member=member, tiers=tiers), units)
+    if target is not None:
+        tier_upgrade(member=member, to_tier=target, at=at)
+    return tier_standing(program=member.program, tiers=tiers, units=units, tier_id=member.tier_id)
 
 
 def member_tier_assign(*, member: Member, tier_key: str | None, acting_user=None, at: datetime | None = None) -> Member:

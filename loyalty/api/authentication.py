@@ -13,21 +13,31 @@ from rest_framework import authentication, exceptions
 from loyalty.models import ApiKey, hash_api_key
 from loyalty.program_config import api_key_program_cached, api_key_program_remember
 
+KEYWORD = "Bearer"
+
+
+def bearer_key_hash(request) -> str | None:
+    """The SHA-256 of the key in `Authorization: Bearer <api_key>` (`request`: Django's or DRF's), None without an
+    `Authorization` header; `AuthenticationFailed` for a malformed one."""
+    header = authentication.get_authorization_header(request).split()
+    if not header:
+        return None
+    if header[0].lower() != KEYWORD.lower().encode() or len(header) != 2:
+        raise exceptions.AuthenticationFailed(f"Send the API key as `Authorization: {KEYWORD} <api_key>`.")
+    try:
+        raw = header[1].decode("ascii")
+    except UnicodeDecodeError:
+        raise exceptions.AuthenticationFailed("Invalid API key.") from None
+    return hash_api_key(raw)
+
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
-    keyword = "Bearer"
+    keyword = KEYWORD
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if not header:
+        key_hash = bearer_key_hash(request)
+        if key_hash is None:
             return None
-        if header[0].lower() != self.keyword.lower().encode() or len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send the API key as `Authorization: Bearer <api_key>`.")
-        try:
-            raw = header[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid API key.") from None
-        key_hash = hash_api_key(raw)
         program = api_key_program_cached(key_hash)
         if program is None:
             key = (

@@ -13,6 +13,12 @@ JSON = "application/json"
 _PLAIN_ACCEPT = frozenset({"*/*", JSON})
 
 
+def plain_json_accepted(meta) -> bool:
+    """A call that accepts plain JSON: `Accept` `*/*` or `application/json` (or none), and no `?format=` (no query
+    string at all)."""
+    return not meta.get("QUERY_STRING") and meta.get("HTTP_ACCEPT", "*/*") in _PLAIN_ACCEPT
+
+
 class JsonFirstNegotiation(DefaultContentNegotiation):
     def select_parser(self, request, parsers):
         if parsers and parsers[0].media_type == request.content_type:
@@ -20,11 +26,9 @@ class JsonFirstNegotiation(DefaultContentNegotiation):
         return super().select_parser(request, parsers)
 
     def select_renderer(self, request, renderers, format_suffix=None):
-        meta = request.META
         if (
             format_suffix is None
-            and not meta.get("QUERY_STRING")
-            and meta.get("HTTP_ACCEPT", "*/*") in _PLAIN_ACCEPT
+            and plain_json_accepted(request.META)
             and renderers
             and renderers[0].media_type == JSON
         ):

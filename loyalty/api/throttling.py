@@ -23,9 +23,17 @@ class ProgramRateThrottle(BaseThrottle):
 
     def get_ident_key(self, request) -> str:
         program = getattr(request, "program", None)
-        return f"program:{program.pk}" if program else f"ip:{self.get_ident(request)}"
+        return self.program_ident(program) if program else f"ip:{self.get_ident(request)}"
+
+    @staticmethod
+    def program_ident(program) -> str:
+        return f"program:{program.pk}"
 
     def allow_request(self, request, view) -> bool:
+        return self.allow_ident(self.get_ident_key(request))
+
+    def allow_ident(self, ident: str) -> bool:
+        """Counts this call in the bucket of `ident` (a program's: `program_ident`); False once it is full."""
         rate = self.get_rate()
         if rate is None:
             return True
@@ -33,7 +41,7 @@ class ProgramRateThrottle(BaseThrottle):
         now = time.time()
         start = int(now // window) * window
         self.wait_seconds = start + window - now
-        key = f"throttle_{self.scope}_{self.get_ident_key(request)}_{start}"
+        key = f"throttle_{self.scope}_{ident}_{start}"
         return self._window_count(key, window) <= allowed
 
     def _window_count(self, key: str, window: int) -> int:

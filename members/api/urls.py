@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members.api import batch_views, tier_views, views
+from members.api import batch_views, order_front, tier_views, views
 
 urlpatterns = [
     path("members", views.MemberUpsertApi.as_view(), name="member-upsert"),
@@ -16,7 +16,7 @@ urlpatterns = [
         name="member-adjustments",
     ),
     path("members/<str:customer_id>/tier", tier_views.MemberTierAssignApi.as_view(), name="member-tier"),
-    path("orders", views.OrderRecordApi.as_view(), name="order-record"),
+    path("orders", order_front.order_record, name="order-record"),
     path("orders/batch", batch_views.OrderBatchRecordApi.as_view(), name="order-batch-record"),
     path("orders/<str:order_id>/refunds", views.OrderRefundCreateApi.as_view(), name="order-refunds"),
     path("events", views.EventRecordApi.as_view(), name="event-record"),

@@ -383,11 +383,16 @@ class OrderRecordApi(APIView):
         tags=["orders"],
     )
     def post(self, request):
-        data = order_input(request.data)
-        signals = signals_pop(data)
-        result = order_paid(program=request.program, signals=signals, **data)
-        answer = order_answer(result, request.program)
-        return json_answer(request, answer, status=_created_or_replayed(result.created))  # a Response's bytes
+        answer, http_status = order_recorded(request.program, order_input(request.data))
+        return json_answer(request, answer, status=http_status)  # a Response's bytes
+
+
+def order_recorded(program, data: dict) -> tuple[dict, int]:
+    """The answer and status of an order body validated by `order_input`: `OrderRecordApi.post`'s work, shared
+    with the view in front of it (`members.api.order_front`)."""
+    signals = signals_pop(data)
+    result = order_paid(program=program, signals=signals, **data)
+    return order_answer(result, program), _created_or_replayed(result.created)
 
 
 class OrderRefundCreateApi(APIView):

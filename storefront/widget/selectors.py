@@ -151,7 +151,8 @@ def member_me_version(*, program: Program, customer_id: str) -> MeVersion | None
     """The member's `me` version and kept answer in one indexed read (raw SQL: this runs on every widget `me` call,
     and building the statement through the ORM costs more than running it). None: no such member in this program."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    row = fetch_one(_me_version_sql(), [now, program.pk, customer_id])
+    # Binary: the kept body arrives as stored (not as hex text) and the timestamp without Python parsing it.
+    row = fetch_one(_me_version_sql(), [now, program.pk, customer_id], binary=True)
     if row is None:
         return None
     token = "|".join(str(value) for value in row[1:7])

@@ -304,8 +304,13 @@ def _member_activity_in_window(*, member: Member, at: datetime):
 def member_tier_progress(*, member: Member, at: datetime) -> dict:
     """Tier progress for the portal and the widget: the metric value in the current period, the next
     tier's threshold, how far along (0–1) and until when the current tier is kept (None: no end)."""
+    return tier_progress(member=member, standing=member_tier_standing(member=member, at=at), at=at)
+
+
+def tier_progress(*, member: Member, standing: TierStanding, at: datetime) -> dict:
+    """`member_tier_progress` for a standing already read (the widget's first view reads it in its own statement):
+    no query but the activity walk of `member_tier_kept_until` for a tier that can run out in a rolling period."""
     program = member.program
-    standing = member_tier_standing(member=member, at=at)
     fraction = 1.0
     if standing.next_units:
         fraction = round(min(max(standing.units / standing.next_units, 0.0), 1.0), 4)

@@ -28,12 +28,7 @@ from members.api.serializers import _datetime_text, member_answer
 from members.choices import TransactionStatus
 from members.models import Member, Transaction
 from members.prepared import fetch_one
-from members.tier_selectors import (
-    member_tier_kept_until,
-    member_tier_units_sql,
-    tier_standing,
-    tier_value_display,
-)
+from members.tier_selectors import member_tier_units_sql, tier_progress, tier_standing
 from rewards.choices import VoucherStatus
 from rewards.models import Reward, Voucher
 from storefront.widget.selectors import ACTIVE_VOUCHERS, RECENT_TRANSACTIONS, me_deadline, next_expiry_of_lot
@@ -190,32 +185,6 @@ def _unpack(row: tuple) -> dict:
     return parts
 
 
-def _tier_progress(*, program: Program, standing, kept_until: datetime | None) -> dict:
-    """`members.tier_selectors.member_tier_progress` as `TierProgressSerializer` renders it, for a standing known."""
-    fraction = 1.0
-    if standing.next_units:
-        fraction = round(min(max(standing.units / standing.next_units, 0.0), 1.0), 4)
-    next_tier = standing.next_tier
-    return {
-        "metric": program.tier_metric,
-        "period": program.tier_period,
-        "value": tier_value_display(program=program, units=standing.units),
-        "tier": {"key": standing.tier.key, "name": standing.tier.name} if standing.tier else None,
-        "next_tier": (
-            {
-                "key": next_tier.key,
-                "name": next_tier.name,
-                "threshold": tier_value_display(program=program, units=standing.next_units),
-                "remaining": tier_value_display(program=program, units=standing.remaining_units),
-            }
-            if next_tier
-            else None
-        ),
-        "fraction": fraction,
-        "kept_until": kept_until,
-    }
-
-
 def _transaction_data(row: tuple) -> dict:
     """A ledger row as `TransactionOutputSerializer` renders it."""
     id_, kind, points, balance_after, status, description, created_at, expires_at = row
@@ -318,9 +287,7 @@ def me_first_view(*, program: Program, member_id: int, at: datetime) -> tuple[di
 
     units = int(parts["units"][0]) if tiers else 0  # as `member_tier_standing`: no tiers, no metric read
     standing = tier_standing(program=program, tiers=tiers, units=units, tier_id=member.tier_id)
-    progress = _tier_progress(
-        program=program, standing=standing, kept_until=member_tier_kept_until(member=member, standing=standing, at=at)
-    )
+    progress = tier_progress(member=member, standing=standing, at=at)
     rewards = [reward._replace(min_tier=tiers_by_id.get(reward.min_tier_id)) for reward in rewards]
     live = [reward for reward in rewards if not (reward.starts_at and at < reward.starts_at)]
     vouchers = [v for v in _rows(parts["vo"], VoucherRow) if not (v.expires_at and v.expires_at <= at)]

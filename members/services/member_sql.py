@@ -3,14 +3,19 @@
 The member row (ON CONFLICT DO NOTHING: the unique customer id, or the random referral code, decides), its
 'joined' tier change and its sign-up ledger rows are one data-modifying `WITH`: the two dependent INSERTs read the
 new member's id from the first one's RETURNING, so when the member is not inserted (a conflict) they insert nothing
-either. Three round trips and three statements to parse become one. SQLite runs the same writes one by one
-(`members.py`)."""
+either. Three round trips and three statements to parse become one, prepared (`members.prepared.fetch_one`: its
+text is one of a few, cached per shape, so the server plans it once per connection). SQLite runs the same writes one
+by one (`members.py`)."""
 
 import functools
 
 from django.db import connection
 
 from members.models import Member, TierChange, Transaction
+from members.prepared import fetch_one
+
+# The new member's id in the tier change and the sign-up rows: `m.id` from the member's INSERT, not a parameter.
+_MEMBER_COLUMN = "member_id"
 
 
 def member_insert_joined(member: Member, *, joined: TierChange | None, rows: list[Transaction]) -> bool:
@@ -19,11 +24,9 @@ def member_insert_joined(member: Member, *, joined: TierChange | None, rows: lis
     in the statement. On success the member, the tier change and the rows are saved, with their ids and keys."""
     params = _values(_fields(Member), [member])
     if joined is not None:
-        params += _values(_fields(TierChange), [joined])
-    params += _values(_fields(Transaction), rows)
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(joined=joined is not None, rows=len(rows)), params)
-        found = cursor.fetchone()
+        params += _values(_fields(TierChange, but=_MEMBER_COLUMN), [joined])
+    params += _values(_fields(Transaction, but=_MEMBER_COLUMN), rows)
+    found = fetch_one(_statement(joined=joined is not None, rows=len(rows)), params)
     if found is None:
         return False
     member_id, row_ids, keys = found
@@ -50,37 +53,36 @@ def _statement(*, joined: bool, rows: int) -> str:
         f" ON CONFLICT DO NOTHING RETURNING {quote('id')})"
     ]
     if joined:
-        ctes.append(f"c AS ({_insert_sql(TierChange, 1, member_column='member_id')})")
+        ctes.append(f"c AS ({_insert_sql(TierChange, 1)})")
     if not rows:
         return f"WITH {', '.join(ctes)} SELECT m.id, ARRAY[]::bigint[], ARRAY[]::text[] FROM m"
     key = quote("idempotency_key")
-    sql = _insert_sql(
-        Transaction, rows, member_column="member_id", computed={key: f"'signup:' || m.id || ':' || v.{key}"}
-    )
+    sql = _insert_sql(Transaction, rows, computed={key: f"'signup:' || m.id || ':' || v.{key}"})
     ctes.append(f"t AS ({sql} RETURNING {quote('id')}, {key})")
     return f"WITH {', '.join(ctes)} SELECT m.id, ARRAY(SELECT t.id FROM t), ARRAY(SELECT t.{key} FROM t) FROM m"
 
 
-def _insert_sql(model, count: int, *, member_column: str, computed: dict | None = None) -> str:
-    """`INSERT INTO <table> (<columns>) SELECT … FROM m, (VALUES …) AS v(<columns>)` for `count` rows of `model`,
-    except `member_column`, which is the new member's id (`m.id`), and the `computed` columns (quoted name → SQL
-    over `m` and `v`). The VALUES are cast to the columns' types: in a SELECT nothing else tells PostgreSQL their
-    types."""
+def _insert_sql(model, count: int, *, computed: dict | None = None) -> str:
+    """`INSERT INTO <table> (<columns>) SELECT … FROM m, (VALUES …) AS v(<columns>)` for `count` rows of `model`: the
+    member column is the new member's id (`m.id`, no parameter), the `computed` columns (quoted name → SQL over `m`
+    and `v`) are computed, every other column is its value. The VALUES are cast to the columns' types: in a SELECT
+    nothing else tells PostgreSQL their types."""
     quote = connection.ops.quote_name
-    fields = _fields(model)
-    columns = [quote(field.column) for field in fields]
-    computed = {**(computed or {}), quote(member_column): "m.id"}
-    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in fields) + ")"
+    given = _fields(model, but=_MEMBER_COLUMN)
+    columns = [quote(field.column) for field in _fields(model)]
+    computed = {**(computed or {}), quote(_MEMBER_COLUMN): "m.id"}
+    row = "(" + ", ".join(f"%s::{field.db_type(connection)}" for field in given) + ")"
     values = ", ".join(computed.get(column, f"v.{column}") for column in columns)
     return (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(columns)}) SELECT {values}"
-        f" FROM m, (VALUES {', '.join([row] * count)}) AS v({', '.join(columns)})"
+        f" FROM m, (VALUES {', '.join([row] * count)}) AS v({', '.join(quote(field.column) for field in given)})"
     )
 
 
 @functools.cache
-def _fields(model) -> tuple:
-    return tuple(field for field in model._meta.concrete_fields if not field.primary_key)
+def _fields(model, *, but: str = "") -> tuple:
+    """The columns an INSERT of `model` writes, except the column `but`."""
+    return tuple(field for field in model._meta.concrete_fields if not field.primary_key and field.column != but)
 
 
 def _values(fields: tuple, objs: list) -> list:

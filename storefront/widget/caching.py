@@ -24,9 +24,9 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.http import HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils import timezone
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from loyalty.api.renderers import json_bytes
 from members.prepared import fetch_one
 from storefront.models import MeAnswer
 
@@ -82,7 +82,7 @@ def me_answer(version, build: Callable[[datetime], tuple[dict, datetime | None]]
         return version.kept
     at = timezone.now()
     data, deadline = build(at)
-    body = JSONRenderer().render(data)
+    body = json_bytes(data)  # JSONRenderer's bytes, with a shared encoder instead of a new one per answer
     answer = Answer(body=body, etag=etag_of_body(body))
     seconds = ME_SECONDS if deadline is None else min(ME_SECONDS, (deadline - at).total_seconds())
     if seconds >= 1:

@@ -27,9 +27,10 @@ def _per_process() -> bool:
 
 def local_get(key: str):
     """The value kept under `key`, or None."""
-    if not _per_process():
-        return cache.get(key)
-    token = cache.get(key)
+    backend = caches["default"]  # looked up once (a thread-local lookup each time)
+    if not isinstance(backend, LocMemCache):
+        return backend.get(key)
+    token = backend.get(key)
     kept = _values.get(key) if token is not None else None
     return kept[1] if kept is not None and kept[0] == token else None
 

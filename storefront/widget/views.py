@@ -4,7 +4,6 @@ identified by the shop's HMAC digest. One APIView per operation; the work is in 
 from decimal import Decimal
 
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -14,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from loyalty.api.fields import IdField, MoneyField, idempotency_key_header
+from loyalty.api.front import view_headers, with_view_headers
 from loyalty.api.schema import error_response, write_errors
 from loyalty.errors import NotFound
 from loyalty.program_config import program_config
@@ -151,14 +151,7 @@ class WidgetMeApi(WidgetApi):
 _me_api = WidgetMeApi.as_view()
 
 
-def _api_view_headers() -> dict:
-    """The headers DRF adds to every `WidgetMeApi` answer: `Allow` (and `Vary: Accept` with several renderers)."""
-    view = WidgetMeApi()
-    view.setup(None)  # as `as_view()` does for each request: HEAD is served as GET
-    return view.default_response_headers
-
-
-_ME_API_HEADERS = _api_view_headers()
+_ME_API_HEADERS = view_headers(WidgetMeApi)  # what DRF adds to every answer of it (`Allow`)
 
 
 @csrf_exempt
@@ -198,13 +191,7 @@ def _me_kept(request):
     request.shopper = shopper
     if not WidgetShopperThrottle().allow_request(request, None) or not WidgetIpThrottle().allow_request(request, None):
         return None
-    response = answer_response(request, answer, public=False)
-    for header, value in _ME_API_HEADERS.items():
-        if header == "Vary":
-            patch_vary_headers(response, [value])
-        else:
-            response[header] = value
-    return response
+    return with_view_headers(answer_response(request, answer, public=False), _ME_API_HEADERS)
 
 
 class WidgetRedemptionCreateApi(WidgetApi):

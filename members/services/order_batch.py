@@ -15,7 +15,6 @@ the tier query would count for it, and the order that reaches a threshold moves 
 their later orders of the batch earn with the new multiplier. Left to the caller (`None` results): the items of a
 new customer another call created meanwhile. The caller runs those through the one-order path, in their order."""
 
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +27,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from loyalty.errors import ApplicationError
-from loyalty.models import Program
+from loyalty.models import Program, Tier
 from loyalty.program_config import ProgramConfig, program_config
 from members.choices import TierChangeReason, TransactionKind, TransactionSource
 from members.models import Member, Order, TierChange
@@ -44,15 +43,15 @@ from members.services.orders import (
     order_priced,
     order_row,
 )
+from members.services.tiers import tier_upgraded
 from members.tier_selectors import (
     TierWindow,
     order_tier_units,
-    tier_threshold_units,
+    tier_upgrade_target,
+    tier_upgrades,
     tier_values_sql,
     tier_window,
 )
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -173,13 +172,9 @@ class _Batch:
         self.members: dict[int, Member] = {}
         self.added: dict[int, tuple[int, int]] = {}  # member → (active, pending) points credited so far
         self.tiers = list(config.tiers)
-        # The tiers by rank and what each reachable one needs, worked out once for the batch's many checks.
-        self.tier_rank = {tier.pk: rank for rank, tier in enumerate(self.tiers)}
-        self.tier_ladder = [
-            (tier_threshold_units(program=program, threshold=tier.threshold), self.tier_rank[tier.pk], tier)
-            for tier in self.tiers
-            if not tier.invite_only
-        ]
+        # The tiers a member may move up to from each tier (`tier_upgrades`), worked out once for the batch's many
+        # checks: the list depends only on the member's tier (locked members are never checked).
+        self.upgrades: dict[int | None, list[tuple[Tier, int]]] = {}
         self.tier_changes: list[TierChange] = []
         # Each member's tier metric before the batch, in the period the one-order path evaluates (one query).
         self.window = tier_window(program=program, at=at)
@@ -252,18 +247,16 @@ class _Batch:
         )
 
     def _tier_upgrade(self, member: Member) -> None:
-        """Move the member up when their metric reaches a higher tier, as `tier_standing_with_units` does after
-        each single order (`tier_for_units`: the highest reachable tier, above the member's by rank): the order
-        that crossed keeps its price, the member's next orders earn with the new multiplier. Only upwards; written
-        by `write` (the tier in the members' UPDATE, the changes in one INSERT)."""
-        units = self.units[member.pk]
-        reached = None
-        for needed, rank, tier in self.tier_ladder:
-            if needed <= units:
-                reached = (rank, tier)
-        if reached is None or reached[0] <= self.tier_rank.get(member.tier_id, -1):
+        """Move the (unlocked) member up when their metric reaches a higher tier, by the one-order path's rule
+        (`tier_upgrades`, `tier_upgrade_target`) and with its log line (`tiers.tier_upgraded`): the order that
+        crossed keeps its price, the member's next orders earn with the new multiplier. Only upwards; written by
+        `write` (the tier in the members' UPDATE, the changes in one INSERT)."""
+        upgrades = self.upgrades.get(member.tier_id)
+        if upgrades is None:
+            upgrades = self.upgrades[member.tier_id] = tier_upgrades(member=member, tiers=self.tiers)
+        target = tier_upgrade_target(upgrades, self.units[member.pk])
+        if target is None:
             return
-        target = reached[1]
         self.tier_changes.append(
             TierChange(
                 member=member,
@@ -273,16 +266,7 @@ class _Batch:
                 created_at=self.at,
             )
         )
-        current = self.tiers[self.tier_rank[member.tier_id]] if member.tier_id in self.tier_rank else None
-        logger.info(
-            "tier changed program=%s customer_id=%s from=%s to=%s reason=%s acting_user=None",
-            self.program.pk,
-            member.customer_id,
-            current.key if current else None,
-            target.key,
-            TierChangeReason.EARNED,
-        )
-        member.tier, member.tier_achieved_at = target, self.at
+        tier_upgraded(member=member, to_tier=target, at=self.at)
 
     def write(self) -> dict[int, OrderResult]:
         rows_insert(Order, [row for _index, row in self.rows])

@@ -30,9 +30,7 @@ from members.services.tier_recalculation import tiers_upgrade_members  # noqa: F
 from members.tier_selectors import (
     TierStanding,
     member_tier_standing,
-    member_tier_units,
     tier_for_units,
-    tier_standing,
     tier_upgrade_target,
     tier_upgrades,
     tier_value_display,
@@ -121,24 +119,6 @@ def tier_evaluate_after_earning(*, member: Member, at: datetime) -> TierChange |
     standing = member_tier_standing(member=member, at=at)
     target = tier_upgrade_target(tier_upgrades(member=member, tiers=standing.tiers), standing.units)
     return None if target is None else tier_upgrade(member=member, to_tier=target, at=at)
-
-
-def tier_standing_after_earning(*, member: Member, tiers: list[Tier], at: datetime) -> TierStanding:
-    """`tier_evaluate_after_earning` with the program's tiers already known (the order path caches them):
-    upgrades the member if their activity reaches a higher tier and returns where they stand afterwards, which
-    is also what the answer's `next_tier` shows. One query when nothing changes, three when the member moves up,
-    none when the program has no tiers."""
-    if not tiers:
-        return tier_standing(program=member.program, tiers=[], units=0, tier_id=member.tier_id)
-    return tier_standing_with_units(member=member, tiers=tiers, units=member_tier_units(member=member, at=at), at=at)
-
-
-def tier_standing_with_units(*, member: Member, tiers: list[Tier], units: int, at: datetime) -> TierStanding:
-    """`tier_standing_after_earning` for a member whose metric value is known (a batch reads many at once)."""
-    target = tier_upgrade_target(tier_upgrades(member=member, tiers=tiers), units)
-    if target is not None:
-        tier_upgrade(member=member, to_tier=target, at=at)
-    return tier_standing(program=member.program, tiers=tiers, units=units, tier_id=member.tier_id)
 
 
 def member_tier_assign(*, member: Member, tier_key: str | None, acting_user=None, at: datetime | None = None) -> Member:

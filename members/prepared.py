@@ -23,12 +23,16 @@ def fetch_one(sql: str, params: list, *, binary: bool = False) -> tuple | None:
     if connection.connection is None:
         connection.ensure_connection()
     cursor = _cursor(connection)
+    # psycopg prepares only while its connection has a threshold, which the backend (loyalty/db/postgresql) keeps
+    # for these statements alone: with one, it would also count and keep the texts of Django's queries.
+    cursor.connection.prepare_threshold = getattr(connection, "fetch_one_prepare_threshold", None)
     started = time.monotonic()
     try:
         with connection.wrap_database_errors:
             cursor.execute(sql, params, prepare=True, binary=binary)
             return cursor.fetchone()
     finally:  # a refused statement too, as Django logs its own
+        cursor.connection.prepare_threshold = None
         if connection.queries_logged:
             connection.queries_log.append({"sql": sql % tuple(params), "time": f"{time.monotonic() - started:.3f}"})
 

@@ -94,7 +94,8 @@ elif env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
     # The hot paths' pre-built statements (members/prepared.py) ask psycopg to prepare them, which it does only when
     # the connection has a prepare threshold: Django sets none (so that transaction-mode poolers work), and each
     # order then parsed and planned its ~2,000-character write statement again (0.5 ms of the server's CPU). The
-    # ORM's own queries bind client-side and are never prepared either way. Behind a transaction-mode pooler that
+    # ORM's own queries bind client-side and are never prepared either way: the backend (loyalty/db/postgresql)
+    # keeps the threshold for fetch_one's statements alone. Behind a transaction-mode pooler that
     # cannot keep prepared statements (PgBouncer before 1.21), set DATABASE_PREPARED_STATEMENTS=false.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

@@ -45,3 +45,19 @@ def test_an_order_runs_its_locking_read_and_write_as_prepared_statements(program
     prepared = _prepared()
     assert any(s.startswith('SELECT "members_member"."id"') and s.endswith("FOR UPDATE") for s in prepared)
     assert any(s.startswith("WITH new_order AS (INSERT INTO members_order") for s in prepared)
+
+
+def test_django_queries_leave_no_text_in_psycopgs_prepare_cache(db):
+    # given fetch_one's statements prepared on this connection
+    assert fetch_one("SELECT %s::int + 1", [1]) == (2,)
+    # when the ORM runs queries (Django binds their values into the text client-side: never prepared)
+    with connection.cursor() as cursor:
+        for index in range(3):
+            cursor.execute("SELECT %s::text", ["x" * 10_000 + str(index)])
+    # then psycopg counted none of them towards preparing (with a threshold on the connection it keeps the last 100
+    # texts it saw, bound values and all: a batch's megabyte statements held per connection)
+    counted = connection.connection._prepared._counts  # psycopg's internal count of texts not prepared yet
+    assert not [text for text, _types in counted if text.startswith(b"SELECT 'xxx")]
+    # and fetch_one's statement is still prepared once
+    assert fetch_one("SELECT %s::int + 1", [2]) == (3,)
+    assert _prepared().count("SELECT $1::int + 1") == 1

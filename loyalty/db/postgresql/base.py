@@ -32,6 +32,18 @@ def socket_is_quiet(fileno: int) -> bool:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # The prepare threshold of OPTIONS (config/settings/base.py), for `members.prepared.fetch_one` alone.
+    fetch_one_prepare_threshold: int | None = None
+
+    def get_new_connection(self, conn_params):
+        """The connection with no prepare threshold of its own: Django's cursors bind values into the text
+        client-side and are never prepared, yet with a threshold psycopg counts every text they run towards
+        preparing it and keeps the last 100 (bound values and all: a batch's statements run to megabytes) for as
+        long as the connection lives. `fetch_one` sets the threshold around its own statements."""
+        connection = super().get_new_connection(conn_params)
+        self.fetch_one_prepare_threshold, connection.prepare_threshold = connection.prepare_threshold, None
+        return connection
+
     def is_usable(self):
         connection = self.connection
         if connection is None or connection.closed or connection.broken:

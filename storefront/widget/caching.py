@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from django.db import connection
 from django.http import HttpResponse, HttpResponseBase, HttpResponseNotModified
 from django.utils import timezone
+from psycopg.types.numeric import Int8
 from rest_framework.response import Response
 
 from loyalty.api.renderers import json_bytes
@@ -97,7 +98,8 @@ def me_keep(*, member_id: int, version: str, answer: Answer, until: datetime) ->
     itself in a transaction, two more round trips; a prepared statement on PostgreSQL, as the first view's read).
     Two workers building at once for different versions may leave the older one: the next call sees it is not
     theirs and builds again."""
-    fetch_one(_me_keep_sql(), [member_id, version, answer.etag, answer.body, _db_datetime(until)])
+    # The id as bigint whatever its size: one prepared statement (storefront/widget/first_view.py).
+    fetch_one(_me_keep_sql(), [Int8(member_id), version, answer.etag, answer.body, _db_datetime(until)])
 
 
 @functools.cache

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
+from psycopg.types.numeric import Int8
 from rest_framework import serializers
 
 from loyalty.models import Program, Tier
@@ -264,7 +265,10 @@ def me_first_view(*, program: Program, member_id: int, at: datetime) -> tuple[di
         return None
     now = connection.ops.adapt_datetimefield_value(at)
     units_sql, units_params = member_tier_units_sql(program=program, at=at, member_sql="m.id")
-    params = [*units_params, now, VoucherStatus.ACTIVE, TransactionStatus.ACTIVE, now, member_id]
+    # Integers as bigint whatever their size: psycopg types an int by it (int2, int4, int8), and each typing of the
+    # same text is a prepared statement of its own.
+    units_params = [Int8(value) if type(value) is int else value for value in units_params]
+    params = [*units_params, now, VoucherStatus.ACTIVE, TransactionStatus.ACTIVE, now, Int8(member_id)]
     row = fetch_one(_first_view_sql(units_sql), params)
     if row is None:
         return None

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from psycopg.types.numeric import Int8
 
 from loyalty.choices import ExpiryPolicy, TierPeriod
 from loyalty.models import Program
@@ -152,7 +153,8 @@ def member_me_version(*, program: Program, customer_id: str) -> MeVersion | None
     and building the statement through the ORM costs more than running it). None: no such member in this program."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     # Binary: the kept body arrives as stored (not as hex text) and the timestamp without Python parsing it.
-    row = fetch_one(_me_version_sql(), [now, program.pk, customer_id], binary=True)
+    # The program's id as bigint whatever its size: one prepared statement (storefront/widget/first_view.py).
+    row = fetch_one(_me_version_sql(), [now, Int8(program.pk), customer_id], binary=True)
     if row is None:
         return None
     token = "|".join(str(value) for value in row[1:7])

@@ -173,3 +173,21 @@ def test_list_rows_come_in_rank_order_whatever_order_the_arrays_were_aggregated_
     # then
     assert _rows(arrays) == [("a", 1), ("b", 2), ("c", 3)]
     assert _rows((None, None, None)) == []
+
+
+def test_members_whose_ids_psycopg_would_type_differently_share_one_prepared_statement(program):
+    # given two members, one id in smallint range and one past it (psycopg types a Python int by its size:
+    # int2, int4, int8, each a prepared statement of its own for the same text)
+    _order(program, "small", "10.00")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(pg_get_serial_sequence('members_member', 'id'), 40000)")
+    _order(program, "large", "10.00")
+    # when each opens the widget
+    for customer_id in ("small", "large"):
+        assert widget_client(program, customer_id).get("/api/widget/v1/me").status_code == 200
+    # then the version read, the first view and the upsert are one prepared statement each
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        statements = [statement for (statement,) in cursor.fetchall()]
+    widget = [s for s in statements if "storefront_meanswer" in s or "LEFT JOIN LATERAL" in s]
+    assert len(widget) == len(set(widget)) == 3

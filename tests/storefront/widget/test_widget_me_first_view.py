@@ -191,3 +191,54 @@ def test_members_whose_ids_psycopg_would_type_differently_share_one_prepared_sta
         statements = [statement for (statement,) in cursor.fetchall()]
     widget = [s for s in statements if "storefront_meanswer" in s or "LEFT JOIN LATERAL" in s]
     assert len(widget) == len(set(widget)) == 3
+
+
+# Texts that PostgreSQL's array output quotes or escapes (the lists arrive as text arrays): NULL as a word, empty,
+# edge spaces, quotes, braces, backslashes, commas, a line break, right-to-left script, the longest names.
+AWKWARD_TEXTS = ["NULL", "", " lead", "trail ", 'a "q", {b} \\ c', "جایزه ویژه ⭐", "x" * 200, "line\nbreak", "{}"]
+
+
+def test_awkward_texts_in_every_list_answer_the_reference_builds_bytes(program):
+    # given tiers, rewards, codes and a ledger row named with awkward texts, in a right-to-left program
+    program.locale = "fa-IR"
+    program.save()
+    TierFactory(program=program, key="t0", position=0, threshold=Decimal("0"), name="NULL")
+    TierFactory(program=program, key="t1", position=1, threshold=Decimal("10"), name='{"x"}')
+    for index, text in enumerate(AWKWARD_TEXTS):
+        RewardFactory(program=program, key=f"r{index}", position=index, name=text, description=text)
+    _order(program, "c-1", "20.00")
+    member = Member.objects.get(program=program, customer_id="c-1")
+    Member.objects.filter(pk=member.pk).update(first_name="NULL", last_name="ع" * 50)
+    member.transactions.update(description="NULL")
+    for text in AWKWARD_TEXTS:
+        Voucher.objects.create(
+            program=program, member=member, source="referral", code=text[:32], name=text[:100],
+            type="fixed_discount", value=Decimal("1.00"),
+        )  # fmt: skip
+    program = Program.objects.get(pk=program.pk)
+    # when
+    first_view, reference = _both(program, "c-1")
+    # then
+    assert first_view == reference
+
+
+@pytest.mark.parametrize("metric", list(TierMetric))
+def test_locked_invite_only_tiers_pending_points_and_inactivity_expiry_answer_the_reference_builds_bytes(
+    program, metric
+):
+    # given a calendar-year program with inactivity expiry; one shopper held in the invite-only tier by hand with
+    # pending points, one put in a tier above their metric
+    program.tier_metric, program.tier_period = metric, TierPeriod.CALENDAR_YEAR
+    program.expiry_policy, program.expiry_days = ExpiryPolicy.INACTIVITY, 30
+    program.save()
+    _catalog(program)
+    _shoppers(program)
+    tiers = {tier.key: tier for tier in program.tiers.all()}
+    Member.objects.filter(customer_id="some").update(tier=tiers["vip"], tier_locked=True, pending_points=17)
+    Member.objects.filter(customer_id="none").update(tier=tiers["gold"])
+    program = Program.objects.get(pk=program.pk)
+    for customer_id in ("rich", "some", "none"):
+        # when
+        first_view, reference = _both(program, customer_id)
+        # then
+        assert first_view == reference, customer_id

@@ -34,14 +34,20 @@ from members.tier_selectors import member_tier_units_sql
 
 @functools.cache
 def _member_select(vendor: str) -> tuple[str, list[str], list[tuple[int, list, object]]]:
-    """The locking read's SQL, the attribute names of its columns, and the converters of the columns that
-    need one (JSON on PostgreSQL; dates, decimals and booleans on SQLite), as the ORM's compiler finds them."""
+    """The locking read's SQL, the attribute names of its columns, and the converters of the columns that need one
+    (dates, decimals and booleans on SQLite), as the ORM's compiler finds them. On PostgreSQL the row is read in
+    binary (`_BINARY`): JSON arrives decoded by psycopg (json.loads, as `JSONField.from_db_value` would) and no
+    column is left that needs a converter."""
     table = Member._meta.db_table
     fields = Member._meta.concrete_fields
     converters = []
     for index, field in enumerate(fields):
         column = field.get_col(table)
         found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if found and vendor in _BINARY:
+            if not (isinstance(field, JSONField) and field.decoder is None):
+                raise TypeError(f"{field} needs its converter: the member cannot be read in binary")
+            found = []
         if found:
             converters.append((index, found, column))
     columns = ", ".join(f'"{table}"."{field.column}"' for field in fields)
@@ -50,11 +56,17 @@ def _member_select(vendor: str) -> tuple[str, list[str], list[tuple[int, list, o
     return sql, [field.attname for field in fields], converters
 
 
+# Where the member is read in binary: no text to parse for its ~28 columns (five timestamps, a numeric, JSON) and no
+# JSON converter to call after it, ~13 us less CPU per order than the text row.
+_BINARY = {"postgresql"}
+
+
 def member_locked(*, program_id: int, customer_id: str) -> Member | None:
     """The program's member with this customer id, locked for the rest of the current transaction (SQLite
     serialises writers anyway), or None. Its program and tier are for the caller to attach (no join)."""
-    sql, attnames, converters = _member_select(connection.vendor)
-    row = fetch_one(sql, [program_id, customer_id])
+    vendor = connection.vendor
+    sql, attnames, converters = _member_select(vendor)
+    row = fetch_one(sql, [program_id, customer_id], binary=vendor in _BINARY)
     if row is None:
         return None
     values = list(row)

@@ -3,7 +3,9 @@
 Django's locmem cache pickles every value it stores and unpickles it on every read: for a program with its rules
 and tiers that cost more than the rest of the lookup, thousands of times a second. With locmem (a cache of this
 process anyway) the value itself stays in a dict of this process and the cache holds a token for it: the entry
-lives exactly as long as the cache's (its timeout, `delete`, `clear`) and a read unpickles an integer. With a
+lives exactly as long as the cache's (its timeout, `delete`, `clear`) and a read unpickles an integer. Values whose
+token the cache no longer holds (expired, culled at MAX_ENTRIES, cleared) are dropped from the dict once it holds
+more than the cache's MAX_ENTRIES, so the process keeps no more objects than its cache's bound allows. With a
 shared cache (Redis) the value is stored there as before, so that a `delete` reaches every process.
 
 A value read here is shared by every caller until it expires: callers must not change it, or hand out copies
@@ -19,10 +21,7 @@ from django.db.models.base import ModelState
 
 _values: dict[str, tuple[int, object]] = {}
 _tokens = itertools.count(1)
-
-
-def _per_process() -> bool:
-    return isinstance(caches["default"], LocMemCache)
+_sweep_above = 0  # `_values` is swept when it grows past this (the cache's MAX_ENTRIES, or twice what survived)
 
 
 def local_get(key: str):
@@ -36,11 +35,25 @@ def local_get(key: str):
 
 
 def local_set(key: str, value, timeout: int) -> None:
-    if _per_process():
+    backend = caches["default"]
+    if isinstance(backend, LocMemCache):
         token = next(_tokens)  # never reused in this process: a token left in the cache names only its value
-        _values[key] = (token, value)
-        value = token
-    cache.set(key, value, timeout)
+        _values[key] = (token, value)  # before the token: a reader that finds the token finds the value
+        backend.set(key, token, timeout)
+        if len(_values) > max(_sweep_above, backend._max_entries):
+            _sweep(backend)
+    else:
+        backend.set(key, value, timeout)
+
+
+def _sweep(backend: LocMemCache) -> None:
+    """Drop the values whose token the cache no longer holds (expired, culled, cleared). Another thread's value kept
+    but not yet in the cache may go too: its next read misses and keeps it again."""
+    global _sweep_above
+    for key, (token, _value) in list(_values.items()):
+        if backend.get(key) != token:
+            _values.pop(key, None)
+    _sweep_above = 2 * len(_values)  # all alive (a cache bigger than MAX_ENTRIES): not again at every set
 
 
 def local_delete(*keys: str) -> None:

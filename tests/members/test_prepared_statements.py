@@ -5,6 +5,7 @@ config/settings/base.py every order parsed and planned its write statement again
 
 from decimal import Decimal
 
+import pytest
 from django.db import connection
 
 from members.prepared import fetch_one
@@ -60,4 +61,15 @@ def test_django_queries_leave_no_text_in_psycopgs_prepare_cache(db):
     assert not [text for text, _types in counted if text.startswith(b"SELECT 'xxx")]
     # and fetch_one's statement is still prepared once
     assert fetch_one("SELECT %s::int + 1", [2]) == (3,)
+    assert _prepared().count("SELECT $1::int + 1") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_connection_prepares_fetch_ones_statements_too():
+    # given a statement prepared, then the connection replaced (between requests: too old or unusable)
+    assert fetch_one("SELECT %s::int + 1", [1]) == (2,)
+    connection.close()
+    # when it runs on the new connection
+    assert fetch_one("SELECT %s::int + 1", [2]) == (3,)
+    # then it is prepared there as well (the threshold comes from the settings, not from the connection)
     assert _prepared().count("SELECT $1::int + 1") == 1

@@ -41,7 +41,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         preparing it and keeps the last 100 (bound values and all: a batch's statements run to megabytes) for as
         long as the connection lives. `fetch_one` sets the threshold around its own statements."""
         connection = super().get_new_connection(conn_params)
-        self.fetch_one_prepare_threshold, connection.prepare_threshold = connection.prepare_threshold, None
+        # From the settings, not the connection: a pooled one comes back with the None set here.
+        self.fetch_one_prepare_threshold = self.settings_dict["OPTIONS"].get("prepare_threshold")
+        connection.prepare_threshold = None
         return connection
 
     def is_usable(self):

@@ -136,11 +136,16 @@ def tier_for_units(*, program: Program, tiers: list[Tier], units: int) -> Tier |
 
 def tier_upgrades(*, member: Member, tiers: list[Tier]) -> list[tuple[Tier, int]]:
     """The tiers earning can move `member` up to, by rank, lowest first, each with its threshold in metric units:
-    the tiers above theirs (all of them when theirs is not among `tiers`) except invite-only ones; none when their
-    tier is locked. No query (`tiers` by rank, as the program's cached configuration holds them)."""
+    the tiers above theirs (all of them when they have none) except invite-only ones; none when their tier is locked,
+    or is not among `tiers` (a tier newer than this process's cached configuration: its rank is unknown, and a move
+    to a tier of the stale list could be a move down). No query (`tiers` by rank, as the cached configuration)."""
     if member.tier_locked:
         return []
-    rank = next((index for index, tier in enumerate(tiers) if tier.pk == member.tier_id), -1)
+    rank = next((index for index, tier in enumerate(tiers) if tier.pk == member.tier_id), None)
+    if rank is None:
+        if member.tier_id is not None:
+            return []
+        rank = -1
     return [
         (tier, tier_threshold_units(program=member.program, threshold=tier.threshold))
         for tier in tiers[rank + 1 :]

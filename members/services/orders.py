@@ -22,6 +22,7 @@ from members.services.members import member_created_for_order
 from members.services.order_sql import ORDER_MEMBER_FIELDS, member_locked, order_write
 from members.services.tiers import next_tier_data, tier_upgrade, tier_upgraded
 from members.tier_selectors import (
+    member_tier_standing,
     member_tier_units,
     order_tier_units,
     tier_standing,
@@ -222,7 +223,12 @@ def _order_post(
     # Features that react to a recorded order (outbound webhooks, challenges) hook in here, inside the order's
     # transaction, each behind a cached per-program flag (see loyalty/program_config.py) so that a program
     # without them pays no query.
-    standing = tier_standing(program=program, tiers=tiers, units=units + added, tier_id=member.tier_id)
+    if member.tier_id is not None and config.tier(member.tier_id) is None:
+        # A tier newer than the cached configuration (another worker's, within its seconds): the next tier from the
+        # tiers as they are now (one query; `tier_upgrades` left the member where they are).
+        standing = member_tier_standing(member=member, at=at)
+    else:
+        standing = tier_standing(program=program, tiers=tiers, units=units + added, tier_id=member.tier_id)
     next_expiry = next_expiry_of(member=member, lot=_earliest_lot(lot, row))
     return order, next_tier_data(program=program, standing=standing), next_expiry
 

@@ -268,6 +268,8 @@ def _old_rule(program, tiers, member, units):
         return None
     target = tier_for_units(program=program, tiers=tiers, units=units)
     rank = {tier.pk: index for index, tier in enumerate(tiers)}
+    if member.tier_id is not None and member.tier_id not in rank:
+        return None  # a tier the list does not hold (newer than a cached configuration): its rank is unknown
     if target is None or rank[target.pk] <= rank.get(member.tier_id, -1):
         return None
     return target

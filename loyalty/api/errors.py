@@ -1,11 +1,13 @@
 """One error shape for every API answer:
 `{"error": {"code": "snake_case", "message": "human sentence", "fields": {...}}}`."""
 
+import json.decoder
+import json.scanner
 import logging
 import math
 
 from django import db
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -43,6 +45,13 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif _json_nested_too_deep(exc):
+        exc = exceptions.ParseError()  # DRF's JSONParser turns only ValueError into ParseError
+    elif isinstance(exc, RequestDataTooBig):  # read by DRF inside the view: Django's own 400 never sees it
+        return Response(
+            error_body("request_too_large", "The request body is larger than this API accepts."),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, exceptions.ValidationError):
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return Response(error_body("invalid_input", _first_message(fields), fields), status=status.HTTP_400_BAD_REQUEST)
@@ -74,6 +83,19 @@ def exception_handler(exc, context):
         error_body("server_error", "Something went wrong on our side; it has been logged."),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
+
+
+_JSON_DECODING = frozenset({json.decoder.__file__, json.scanner.__file__})
+
+
+def _json_nested_too_deep(exc) -> bool:
+    """A `RecursionError` raised while decoding JSON (a request body nested deeper than the decoder can follow)."""
+    if not isinstance(exc, RecursionError):
+        return False
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and frame.tb_frame.f_code.co_filename in _JSON_DECODING
 
 
 def api_not_found(request, exception=None):

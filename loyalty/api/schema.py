@@ -45,6 +45,7 @@ _STANDARD = {
 
 _MESSAGES = {
     "malformed_json": "The request body is not valid JSON.",
+    "request_too_large": "The request body is larger than this API accepts.",
     "currency_mismatch": "This program counts in USD, not EUR.",
     "refund_exceeds_order": "Refunds would exceed the order total: 10.00 is left to refund.",
     "member_not_found": "No member with customer_id 'c-42'.",
@@ -81,7 +82,7 @@ def auth_errors() -> dict:
 def write_errors(*bad_input_codes: str) -> dict:
     """Answers every JSON write call may give, besides its own 404/409s."""
     return {
-        400: error_response(400, "invalid_input", "malformed_json", *bad_input_codes),
+        400: error_response(400, "invalid_input", "malformed_json", "request_too_large", *bad_input_codes),
         415: error_response(415),
         **auth_errors(),
     }

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from loyalty.errors import NotFound, ValidationFailed
 from loyalty.models import Program, Tier
-from loyalty.program_config import ProgramConfig, program_config
+from loyalty.program_config import ProgramConfig, program_config, program_config_forget
 from loyalty.rules import order_points
 from members.choices import PointsStatus, TransactionKind, TransactionSource
 from members.models import Member, Order
@@ -81,33 +81,40 @@ def order_record(
             error=currency_mismatch(program=program, currency=currency),
         )
     placed_at = placed_at or timezone.now()
-    config = program_config(program)
-    try:
-        with transaction.atomic():
-            member = _order_member_locked(program=program, config=config, customer_id=customer_id, email=email)
-            if member is None:
-                raise _MemberMissing
-            order, next_tier, next_expiry = _order_post(
+    for attempt in (1, 2):
+        config = program_config(program)
+        try:
+            with transaction.atomic():
+                member = _order_member_locked(program=program, config=config, customer_id=customer_id, email=email)
+                if member is None:
+                    raise _MemberMissing
+                order, next_tier, next_expiry = _order_post(
+                    program=program,
+                    config=config,
+                    member=member,
+                    order_id=order_id,
+                    subtotal=subtotal,
+                    placed_at=placed_at,
+                    referral_code=referral_code,
+                    items=items,
+                )
+            break
+        except _MemberMissing:
+            return _replay_or_raise(
                 program=program,
-                config=config,
-                member=member,
                 order_id=order_id,
-                subtotal=subtotal,
-                placed_at=placed_at,
-                referral_code=referral_code,
-                items=items,
+                error=member_not_found(customer_id),
             )
-    except _MemberMissing:
-        return _replay_or_raise(
-            program=program,
-            order_id=order_id,
-            error=member_not_found(customer_id),
-        )
-    except IntegrityError:
-        existing = _order_find(program=program, order_id=order_id)
-        if existing is None:
-            raise
-        return OrderResult(existing, existing.member, created=False)
+        except IntegrityError:
+            existing = _order_find(program=program, order_id=order_id)
+            if existing is not None:
+                return OrderResult(existing, existing.member, created=False)
+            if attempt == 2:
+                raise
+            # No order was recorded: a write refused at COMMIT by a foreign key to a tier that this process's cached
+            # configuration still holds and another worker deleted (no signal reaches a per-process cache). Once
+            # more with the configuration read again.
+            program_config_forget(program.pk)
     logger.info(
         "order recorded program=%s order_id=%s customer_id=%s subtotal=%s points=%s status=%s",
         program.slug,

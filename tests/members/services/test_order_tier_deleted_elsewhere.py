@@ -6,7 +6,6 @@ program for those seconds)."""
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError
 
 from loyalty.models import Tier
 from loyalty.program_config import program_config
@@ -17,12 +16,6 @@ from tests.factories import ProgramFactory, TierFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="review: order_record trusts the cached tiers; proposed fix (members/services/orders.py): on an "
-    "IntegrityError with no recorded order, forget the program's configuration and try once more",
-)
 def test_a_new_customers_order_is_recorded_when_the_cached_entry_tier_was_deleted_elsewhere():
     # given a program whose entry tier is in this process's cached configuration
     program = ProgramFactory()

@@ -4,7 +4,8 @@ An order needs the program's earning rules and tiers, and every server API call 
 They change rarely (the admin, the program file) and are read thousands of times a second, so they are kept in
 the cache (Django's `default`: per process with locmem, shared with Redis) for `PROGRAM_CONFIG_CACHE_SECONDS`
 (default 10) and dropped at once when they are saved in this process (signals below, connected in
-`LoyaltyConfig.ready`). With a per-process cache another worker sees an edit within those seconds.
+`LoyaltyConfig.ready`), and again when the saving transaction commits (a read in between cached the old rows).
+With a per-process cache another worker sees an edit within those seconds.
 
 Through `loyalty.local_cache`: with locmem the objects stay in this process, not unpickled on every read. A
 program is handed out as a copy (API views get it as `request.program` and may change it); the configuration's
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from loyalty.local_cache import local_delete, local_get, local_set, model_copy
@@ -60,7 +62,15 @@ def program_config(program: Program) -> ProgramConfig:
 
 
 def program_config_forget(program_id: int) -> None:
-    local_delete(_config_key(program_id))
+    _forget(_config_key(program_id))
+
+
+def _forget(*keys: str) -> None:
+    """Drop `keys` now and again when the caller's transaction commits: another request that reads the rows between
+    the change and its commit reads them as they were and caches that (outside a transaction: once, now)."""
+    local_delete(*keys)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: local_delete(*keys))
 
 
 # API keys → their program (loyalty.api.authentication). Keyed by the key's SHA-256, like the table.
@@ -82,7 +92,7 @@ def api_key_program_remember(key_hash: str, program: Program) -> None:
 
 def api_keys_forget(*key_hashes: str) -> None:
     """Revocation takes effect at once in this process (and everywhere with a shared cache)."""
-    local_delete(*(_key_key(key_hash) for key_hash in key_hashes))
+    _forget(*(_key_key(key_hash) for key_hash in key_hashes))
 
 
 def _program_saved(sender, instance: Program, created: bool = False, **kwargs) -> None:

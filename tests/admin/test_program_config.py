@@ -248,8 +248,10 @@ def test_tiers_must_form_a_ladder_as_in_the_program_file(shop_b):
     client = client_of(staff_user(merchant))
     url = reverse("admin:loyalty_program_change", args=[program.pk])
     data = form_data(client.get(url))
-    # when they add a second tier, ranked higher, also at threshold 0
-    data.update({"tiers-TOTAL_FORMS": 2, "tiers-1-key": "silver", "tiers-1-name": "Silver", "tiers-1-position": 99,
+    # when they add a second tier, ranked higher (above the factory's position, whatever tests ran before), also at
+    # threshold 0
+    higher = program.tiers.order_by("-position").first().position + 1
+    data.update({"tiers-TOTAL_FORMS": 2, "tiers-1-key": "silver", "tiers-1-name": "Silver", "tiers-1-position": higher,
                  "tiers-1-threshold": "0", "tiers-1-multiplier": "1"})  # fmt: skip
     response = client.post(url, data)
     # then the program file's ladder rule refuses it, naming the tier

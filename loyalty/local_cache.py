@@ -16,6 +16,7 @@ import itertools
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
+from django.db import transaction
 from django.db.models import JSONField, Model
 from django.db.models.base import ModelState
 
@@ -60,6 +61,14 @@ def local_delete(*keys: str) -> None:
     for key in keys:
         _values.pop(key, None)
     cache.delete_many(list(keys))
+
+
+def local_forget(*keys: str) -> None:
+    """Drop `keys` now and again when the caller's transaction commits: another request that reads the rows between
+    the change and its commit reads them as they were and caches that (outside a transaction: once, now)."""
+    local_delete(*keys)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: local_delete(*keys))
 
 
 def model_copy(instance: Model) -> Model:

@@ -20,10 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from loyalty.local_cache import local_delete, local_get, local_set, model_copy
+from loyalty.local_cache import local_forget, local_get, local_set, model_copy
 from loyalty.models import ApiKey, EarningRule, Program, Segment, Tier
 
 
@@ -62,15 +61,7 @@ def program_config(program: Program) -> ProgramConfig:
 
 
 def program_config_forget(program_id: int) -> None:
-    _forget(_config_key(program_id))
-
-
-def _forget(*keys: str) -> None:
-    """Drop `keys` now and again when the caller's transaction commits: another request that reads the rows between
-    the change and its commit reads them as they were and caches that (outside a transaction: once, now)."""
-    local_delete(*keys)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: local_delete(*keys))
+    local_forget(_config_key(program_id))
 
 
 # API keys → their program (loyalty.api.authentication). Keyed by the key's SHA-256, like the table.
@@ -92,7 +83,7 @@ def api_key_program_remember(key_hash: str, program: Program) -> None:
 
 def api_keys_forget(*key_hashes: str) -> None:
     """Revocation takes effect at once in this process (and everywhere with a shared cache)."""
-    _forget(*(_key_key(key_hash) for key_hash in key_hashes))
+    local_forget(*(_key_key(key_hash) for key_hash in key_hashes))
 
 
 def _program_saved(sender, instance: Program, created: bool = False, **kwargs) -> None:

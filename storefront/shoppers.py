@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from loyalty.api.fields import storable_text
 from loyalty.digests import digest_for, digest_valid
 from loyalty.errors import ApplicationError
-from loyalty.local_cache import local_delete, local_get, local_set, model_copy
+from loyalty.local_cache import local_forget, local_get, local_set, model_copy
 from loyalty.models import Program
 
 PROGRAM_HEADER = "X-Loyalty-Program"
@@ -67,8 +67,9 @@ def _program_cache_key(public_key: str) -> str:
 
 
 def program_forget(*, public_key: str) -> None:
-    """Drop the cached program (on save: this process, or every process with a shared cache, sees it at once)."""
-    local_delete(_program_cache_key(public_key))
+    """Drop the cached program (on save: this process, or every process with a shared cache, sees it at once), and
+    again when the saving transaction commits (a widget call in between cached the program as it was)."""
+    local_forget(_program_cache_key(public_key))
 
 
 def shopper_identify(request) -> Shopper:

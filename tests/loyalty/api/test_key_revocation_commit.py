@@ -64,3 +64,24 @@ def test_a_tier_saved_in_a_transaction_is_read_after_it_commits():
 
     # then the configuration read after the commit has the new threshold
     assert program_config(program).tiers[0].threshold == Decimal("50")
+
+
+def test_a_program_saved_in_a_transaction_is_read_by_the_widget_after_it_commits():
+    # given a program the widget has looked up (and cached)
+    from django.test import RequestFactory
+
+    from storefront.shoppers import PROGRAM_HEADER, request_program
+
+    program = ProgramFactory(primary_color="#111111")
+
+    def widget_program():
+        return request_program(RequestFactory().get("/", headers={PROGRAM_HEADER: program.public_key}))
+
+    assert widget_program().primary_color == "#111111"
+    # when its colour is changed in a transaction, and a widget call looks it up before that commits
+    with transaction.atomic():
+        program.primary_color = "#222222"
+        program.save()
+        _meanwhile(widget_program)
+    # then the widget reads the new colour after the commit
+    assert widget_program().primary_color == "#222222"

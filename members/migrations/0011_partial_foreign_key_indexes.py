@@ -4,38 +4,20 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
 # The full indexes Django made for these foreign keys (the same names on every database). Dropping them directly
 # instead of letting AlterField(db_index=False) do it: Django would also drop and re-add each foreign key
 # constraint, which on PostgreSQL re-validates every row of the ledger under a lock.
-OLD_INDEXES = {
-    "members_member": ["members_member_referred_by_id_17ca75b5"],
-    "members_tierchange": [
-        "members_tierchange_acting_user_id_6ea243aa",
-        "members_tierchange_from_tier_id_354dbd07",
-        "members_tierchange_member_id_d46199d2",
-    ],
-    "members_transaction": [
-        "members_transaction_acting_user_id_5f39aa43",
-        "members_transaction_event_id_551bcf06",
-        "members_transaction_order_id_36b0840c",
-    ],
-}
-OLD_COLUMNS = {
-    "members_member_referred_by_id_17ca75b5": "referred_by_id",
-    "members_tierchange_acting_user_id_6ea243aa": "acting_user_id",
-    "members_tierchange_from_tier_id_354dbd07": "from_tier_id",
-    "members_tierchange_member_id_d46199d2": "member_id",
-    "members_transaction_acting_user_id_5f39aa43": "acting_user_id",
-    "members_transaction_event_id_551bcf06": "event_id",
-    "members_transaction_order_id_36b0840c": "order_id",
-}
-DROP_SQL = [f'DROP INDEX IF EXISTS "{name}"' for names in OLD_INDEXES.values() for name in names]
-CREATE_SQL = [
-    f'CREATE INDEX "{name}" ON "{table}" ("{OLD_COLUMNS[name]}")'
-    for table, names in OLD_INDEXES.items()
-    for name in names
+OLD_INDEXES = [  # (index, table, column)
+    ("members_member_referred_by_id_17ca75b5", "members_member", "referred_by_id"),
+    ("members_tierchange_acting_user_id_6ea243aa", "members_tierchange", "acting_user_id"),
+    ("members_tierchange_from_tier_id_354dbd07", "members_tierchange", "from_tier_id"),
+    ("members_tierchange_member_id_d46199d2", "members_tierchange", "member_id"),
+    ("members_transaction_acting_user_id_5f39aa43", "members_transaction", "acting_user_id"),
+    ("members_transaction_event_id_551bcf06", "members_transaction", "event_id"),
+    ("members_transaction_order_id_36b0840c", "members_transaction", "order_id"),
 ]
+DROP_SQL = [f'DROP INDEX IF EXISTS "{name}"' for name, _table, _column in OLD_INDEXES]
+CREATE_SQL = [f'CREATE INDEX "{name}" ON "{table}" ("{column}")' for name, table, column in OLD_INDEXES]
 
 
 class Migration(migrations.Migration):

@@ -232,8 +232,15 @@ def plain_email(value, *, max_length: int) -> bool:
     return type(value) is str and len(value) <= max_length and _PLAIN_EMAIL.fullmatch(value) is not None
 
 
+# What PostgreSQL cannot store in a text column: NUL, and lone surrogates (UTF-8 cannot encode them).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _storable_text(text: str) -> bool:
-    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+    # ASCII text (every header value, most ids) holds no surrogate: one C scan for NUL instead of a loop per char.
+    if text.isascii():
+        return "\x00" not in text
+    return _UNSTORABLE.search(text) is None
 
 
 def storable_text(text: str, *, max_length: int = MAX_ID_LENGTH) -> bool:

@@ -134,3 +134,61 @@ def test_the_schema_still_documents_me(db):
     operation = schema["paths"]["/api/widget/v1/me"]["get"]
     assert operation["operationId"] == "widget_me"
     assert {"200", "401", "404", "429"} <= set(operation["responses"])
+
+
+def test_a_first_view_built_in_front_has_the_api_views_bytes_and_headers(program, monkeypatch):
+    # given
+    program.allowed_origins = [ORIGIN]
+    program.save()
+    member = member_with_points(program, 300, customer_id="c-1")
+    RewardFactory(program=program, points_cost=100)
+    client = widget_client(program, "c-1", HTTP_ORIGIN=ORIGIN)
+
+    # when: built in front, then (its answer dropped) built again by the API view alone
+    in_front = client.get("/api/widget/v1/me")
+    MeAnswer.objects.filter(member=member).delete()
+    monkeypatch.setattr("storefront.widget.views._me_plain", lambda request: None)
+    by_api = client.get("/api/widget/v1/me")
+
+    # then
+    assert in_front.status_code == 200
+    assert in_front.content == by_api.content
+    assert headers_of(in_front) == headers_of(by_api)
+
+
+def test_a_first_view_is_built_without_drfs_dispatch(program, monkeypatch):
+    # given: the API view refuses to dispatch
+    member_with_points(program, 10, customer_id="c-1")
+
+    def no_dispatch(*args, **kwargs):
+        raise AssertionError("dispatched through WidgetMeApi")
+
+    monkeypatch.setattr("storefront.widget.views.WidgetMeApi.dispatch", no_dispatch)
+
+    # when
+    response = widget_client(program, "c-1").get("/api/widget/v1/me")
+
+    # then: built and kept in front
+    assert response.status_code == 200 and MeAnswer.objects.filter(member__customer_id="c-1").exists()
+
+
+def test_a_build_that_fails_in_front_is_answered_as_the_api_view_answers_it(program, monkeypatch):
+    # given: building fails whichever view builds
+    member_with_points(program, 10, customer_id="c-1")
+    client = widget_client(program, "c-1")
+
+    def broken(version, at):
+        raise RuntimeError("broken build")
+
+    monkeypatch.setattr("storefront.widget.views.WidgetMeApi.build_reference", staticmethod(broken))
+    monkeypatch.setattr("storefront.widget.views.me_first_view", lambda **kwargs: None)
+
+    # when
+    in_front = client.get("/api/widget/v1/me")
+    monkeypatch.setattr("storefront.widget.views._me_plain", lambda request: None)
+    by_api = client.get("/api/widget/v1/me")
+
+    # then: the error shape, never Django's HTML page
+    assert (in_front.status_code, in_front.json()["error"]["code"]) == (500, "server_error")
+    assert in_front.content == by_api.content
+    assert headers_of(in_front) == headers_of(by_api)

@@ -69,7 +69,12 @@ class MeAnswer(models.Model):
     token it was built for) is still theirs and `expires_at` (when the clock alone would change it) has not come
     (storefront/widget/caching.py). One row per member who opened the widget, rewritten when rebuilt."""
 
-    member = models.OneToOneField(Member, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    # No foreign key in the database: a cache row needs none, and checking it made every first view's upsert lock
+    # the member row (FOR KEY SHARE: a WAL record, and a wait behind an order holding the member FOR UPDATE).
+    # Deleting a member through Django still deletes their answer; ids are never reused.
+    member = models.OneToOneField(
+        Member, on_delete=models.CASCADE, primary_key=True, related_name="+", db_constraint=False
+    )
     version = models.CharField(max_length=255)
     etag = models.CharField(max_length=40)
     body = models.BinaryField()

@@ -41,3 +41,12 @@ def test_the_job_is_scheduled_and_the_shopper_gets_a_fresh_answer_after_it(progr
     response = widget_client(program, "c-1").get("/api/widget/v1/me")
     assert response.status_code == 200 and response.json()["member"]["points_balance"] == 100
     assert MeAnswer.objects.filter(member__customer_id="c-1").exists()
+
+
+def test_a_deleted_member_takes_their_answer_along(program):
+    # given: the table has no foreign key to members (storefront.models.MeAnswer)
+    kept, other = _kept_answer(program, "c-gone"), _kept_answer(program, "c-stays")
+    # when the member is deleted through Django (as the admin deletes)
+    kept.member.delete()
+    # then
+    assert list(MeAnswer.objects.values_list("pk", flat=True)) == [other.pk]

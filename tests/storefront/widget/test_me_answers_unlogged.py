@@ -13,3 +13,13 @@ def test_the_kept_answers_table_is_unlogged():
     with connection.cursor() as cursor:
         cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = %s", [MeAnswer._meta.db_table])
         assert cursor.fetchone() == ("u",)
+
+
+def test_the_kept_answers_table_has_no_foreign_key():
+    # A cache row needs none, and checking it on every first view's upsert locked the member row (FOR KEY SHARE).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+            [MeAnswer._meta.db_table],
+        )
+        assert cursor.fetchall() == []

@@ -2,10 +2,13 @@
 shopper, their customer id. The shop proves it with `hex(HMAC-SHA256(digest_secret, customer_id))`, compared
 in constant time before any member is looked up, so a wrong digest tells nothing about which customers exist."""
 
+import functools
+import hmac
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from loyalty.api.fields import storable_text
-from loyalty.digests import digest_for, digest_valid
+from loyalty.digests import digest_for
 from loyalty.errors import ApplicationError
 from loyalty.local_cache import local_forget, local_get, local_set, model_copy
 from loyalty.models import Program
@@ -17,6 +20,7 @@ DIGEST_HEADER = "X-Loyalty-Digest"
 PROGRAM_PARAM = "program"
 _CACHED_PROGRAM = "_loyalty_widget_program"
 PROGRAM_SECONDS = 10
+DIGESTS_KEPT = 4096  # expected digests kept per process (a few hundred bytes each)
 
 
 class Unauthorized(ApplicationError):
@@ -39,12 +43,13 @@ def program_key_of(request) -> str:
     return (request.headers.get(PROGRAM_HEADER) or request.GET.get(PROGRAM_PARAM) or "").strip()
 
 
-def request_program(request) -> Program | None:
+def request_program(request, *, shared: bool = False) -> Program | None:
     """The program the request names, looked up once per request (the CORS check and the view share it) and
     kept PROGRAM_SECONDS in the cache: every widget call needs it, and storefront traffic is many small reads.
     A program edited in the admin (colours, allowed origins, a rotated digest secret) shows within that time.
     With the per-process cache the program stays an object in this process (loyalty/local_cache.py: no unpickling
-    on every widget call) and each request gets its own copy."""
+    on every widget call) and each request gets its own copy. `shared`: a caller that only reads the program (a
+    kept widget answer: its id and digest secret) may get the cached object itself, not kept on the request."""
     if hasattr(request, _CACHED_PROGRAM):
         return getattr(request, _CACHED_PROGRAM)
     key = program_key_of(request)
@@ -56,6 +61,8 @@ def request_program(request) -> Program | None:
             program = Program.objects.filter(public_key=key).first()
             if program is not None:
                 local_set(cache_key, model_copy(program), PROGRAM_SECONDS)  # not this request's: it may change it
+        elif shared:
+            return program
         else:
             program = model_copy(program)  # each request its own (a copy costs a few us, unpickling ~20)
     setattr(request, _CACHED_PROGRAM, program)
@@ -72,9 +79,10 @@ def program_forget(*, public_key: str) -> None:
     local_forget(_program_cache_key(public_key))
 
 
-def shopper_identify(request) -> Shopper:
-    """The program, and the customer if the shop signed one. Unknown program or wrong digest: 401."""
-    program = request_program(request)
+def shopper_identify(request, *, shared_program: bool = False) -> Shopper:
+    """The program, and the customer if the shop signed one. Unknown program or wrong digest: 401.
+    `shared_program`: the program may be the cached object itself (`request_program`), for reading only."""
+    program = request_program(request, shared=shared_program)
     if program is None:
         raise Unauthorized(f"Send the program's public key in {PROGRAM_HEADER}.", code="unknown_program")
     customer_id = request.headers.get(CUSTOMER_HEADER)
@@ -84,6 +92,20 @@ def shopper_identify(request) -> Shopper:
     if not customer_id or not digest or not storable_text(customer_id):
         raise Unauthorized(f"Send both {CUSTOMER_HEADER} and {DIGEST_HEADER}.", code="invalid_digest")
     # compare_digest refuses non-ASCII strings (TypeError): such a digest is simply wrong.
-    if not digest.isascii() or not digest_valid(program, customer_id, digest):
+    # As `loyalty.digests.digest_valid`, with the expected digest kept (`_digest_of`).
+    expected = _digest_of(program.digest_secret, customer_id)
+    if not digest.isascii() or not hmac.compare_digest(expected, digest.strip().lower()):
         raise Unauthorized("The customer digest does not match.", code="invalid_digest")
     return Shopper(program=program, customer_id=customer_id)
+
+
+class _Secret(NamedTuple):
+    digest_secret: str
+
+
+@functools.lru_cache(maxsize=DIGESTS_KEPT)
+def _digest_of(secret: str, customer_id: str) -> str:
+    """The shopper's expected digest (`digest_for`), computed once per secret and customer in this process: a
+    shopper's every page asks it again, and the HMAC cost as much as the rest of their identification. Only the
+    expected digest is kept: the presented one is still compared in constant time, and a new secret misses."""
+    return digest_for(_Secret(secret), customer_id)

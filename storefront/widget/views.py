@@ -24,7 +24,14 @@ from members.selectors import member_get
 from rewards.api.serializers import RedemptionOutputSerializer
 from rewards.selectors import reward_get
 from rewards.services.redemptions import reward_redeem
-from storefront.shoppers import CUSTOMER_HEADER, DIGEST_HEADER, PROGRAM_HEADER, Unauthorized, shopper_identify
+from storefront.shoppers import (
+    CUSTOMER_HEADER,
+    DIGEST_HEADER,
+    PROGRAM_HEADER,
+    Unauthorized,
+    request_program,
+    shopper_identify,
+)
 from storefront.widget.caching import answer_response, cached_response, me_answer
 from storefront.widget.first_view import me_first_view
 from storefront.widget.selectors import (
@@ -185,7 +192,7 @@ def _me_plain(request):
     `WidgetMeApi` counts the buckets again and answers `429` as always: only a bucket that refused may count this
     request twice (harmless: a refusing bucket refuses until its window ends), the one that allowed it never does."""
     try:
-        shopper = shopper_identify(request)
+        shopper = shopper_identify(request, shared_program=True)  # a kept answer only reads it
     except Unauthorized:
         return None  # WidgetMeApi: the IP bucket first, then the same 401
     if shopper.customer_id is None:
@@ -194,13 +201,17 @@ def _me_plain(request):
     setattr(request, ME_VERSION_READ, version)  # read once per request (None: not a member, 404)
     if version is None:
         return None
-    request.shopper, request.program = shopper, shopper.program
+    request.shopper = shopper
     if not WidgetShopperThrottle().allow_request(request, None) or not WidgetIpThrottle().allow_request(request, None):
         return None
-    try:
-        answer = me_answer(version, WidgetMeApi.builder(shopper.program, version))
-    except Exception as exc:  # rendered as `WidgetMeApi`'s dispatch renders it (its exception handler)
-        return front.error_response(WidgetMeApi, request, exc, shopper.program)
+    answer = version.kept
+    if answer is None:
+        # Built with the request's own copy of the program, as `WidgetMeApi` builds.
+        request.program = program = request_program(request) or shopper.program
+        try:
+            answer = me_answer(version, WidgetMeApi.builder(program, version))
+        except Exception as exc:  # rendered as `WidgetMeApi`'s dispatch renders it (its exception handler)
+            return front.error_response(WidgetMeApi, request, exc, program)
     return with_view_headers(answer_response(request, answer, public=False), _ME_API_HEADERS)
 
 

@@ -121,3 +121,22 @@ def test_a_signed_customer_who_is_not_a_member_yet_is_404(program):
     # then
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "member_not_found"
+
+
+def test_a_digest_checked_before_opens_nothing_after_the_secret_changed(program):
+    # given: the shopper's digest was checked (and its expected value kept by this process)
+    member_with_points(program, 10, customer_id="c-1")
+    old_client = widget_client(program, "c-1")
+    assert old_client.get("/api/widget/v1/me").status_code == 200
+
+    # when: the shop's secret is rotated
+    program.digest_secret = "rotated-" + program.digest_secret
+    program.save()
+    old = old_client.get("/api/widget/v1/me")
+    new = widget_client(program, "c-1").get("/api/widget/v1/me")
+    upper = widget_client(program, "c-1", digest=customer_digest(program=program, customer_id="c-1").upper())
+
+    # then: the old digest is refused, the new one (in either case) opens
+    assert (old.status_code, old.json()["error"]["code"]) == (401, "invalid_digest")
+    assert new.status_code == 200
+    assert upper.get("/api/widget/v1/me").status_code == 200

@@ -39,9 +39,12 @@ from tests.factories.shopify import order_payload, raw, shopify_signature  # noq
 
 SLUG = "bench"
 CUSTOMER_ID = "bench-c-{}"
-# Every seeded member can be a signed-in shopper: widget.lua and browse.lua each take half, and a shopper who comes
-# round again finds their answer kept, which would make a first-view run measure kept answers.
-SHOPPERS = 10_000
+# Every seeded member is a signed-in shopper: widget.lua and browse.lua each take half, and a shopper who comes
+# round again finds their answer kept, which would make a first-view run measure kept answers. A first-view round
+# (20 s at ~450 builds/s on 2 cores, after a warm-up) asks ~10,000 shoppers: with only the `customers` the orders
+# pick from (10,000, 5,000 a half) it came round within the round and only 29% of its answers were built. So the
+# program gets SHOPPERS_PER_CUSTOMER times as many members (the orders still pick from the first `customers`).
+SHOPPERS_PER_CUSTOMER = 3
 SEEDED_ORDER_ID = r"^o[0-9]+-[0-9]+$"  # order ids of members.bench_seed
 OUT_DIR = Path(__file__).resolve().parents[2] / "bench-results"
 
@@ -53,19 +56,20 @@ def bench_setup(*, customers: int, shopify_bodies: int) -> dict:
     signed Shopify `orders/paid` deliveries."""
     with connection.cursor() as cursor:
         cursor.execute(BENCH_TABLE_DDL)
-    call_command("seed_bench", members=customers, program=SLUG, verbosity=0)
+    seeded = SHOPPERS_PER_CUSTOMER * customers
+    call_command("seed_bench", members=seeded, program=SLUG, verbosity=0)
     program = Program.objects.get(slug=SLUG)
     _key, raw_key = api_key_issue(program=program, name="bench")
     members = Member.objects.filter(program=program).order_by("pk")
     shoppers = [
         f"{customer_id} {customer_digest(program=program, customer_id=customer_id)}"
-        for customer_id in members.values_list("customer_id", flat=True)[:SHOPPERS]
+        for customer_id in members.values_list("customer_id", flat=True)
     ]
     # Redeemers can afford many redemptions, so the run measures redemptions rather than `insufficient_points`.
     redeemers = members.filter(points_balance__gte=10 * REWARD_COST).values_list("customer_id", flat=True)
     files = {
         "shoppers_file": _lines("bench-shoppers.txt", shoppers),
-        "redeemers_file": _lines("bench-redeemers.txt", list(redeemers[:SHOPPERS])),
+        "redeemers_file": _lines("bench-redeemers.txt", list(redeemers[:customers])),
         "shopify_file": _lines("bench-shopify.txt", _shopify_deliveries(program, shopify_bodies)),
     }
     return {
@@ -74,6 +78,7 @@ def bench_setup(*, customers: int, shopify_bodies: int) -> dict:
         "public_key": program.public_key,
         "reward_id": Reward.objects.get(program=program, key=REWARD_KEY).pk,
         "customers": customers,
+        "members": seeded,
         "shopify_bodies": shopify_bodies,
         **{name: str(path) for name, path in files.items()},
     }

@@ -148,16 +148,19 @@ def _me_version_sql() -> str:
     )
 
 
+_TOKEN = "|".join(["%s"] * 6)
+
+
 def member_me_version(*, program: Program, customer_id: str) -> MeVersion | None:
     """The member's `me` version and kept answer in one indexed read (raw SQL: this runs on every widget `me` call,
     and building the statement through the ORM costs more than running it). None: no such member in this program."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     # Binary: the kept body arrives as stored (not as hex text) and the timestamp without Python parsing it.
     # The program's id as bigint whatever its size: one prepared statement (storefront/widget/first_view.py).
-    row = fetch_one(_me_version_sql(), [now, Int8(program.pk), customer_id], binary=True)
+    row = fetch_one(_me_version_sql(), [now, Int8(program.id), customer_id], binary=True)
     if row is None:
         return None
-    token = "|".join(str(value) for value in row[1:7])
+    token = _TOKEN % row[1:7]  # each value's str() joined by "|"
     kept_version, etag, body = row[7:]
     kept = Answer(body=bytes(body), etag=etag) if body is not None and kept_version == token else None
     return MeVersion(member_id=row[0], token=token, kept=kept)

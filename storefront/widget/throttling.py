@@ -6,11 +6,12 @@ every call, which for a busy IP (a shop behind one NAT, a load test) is a list o
 and pickled again per call: more than a cached `me` costs. A fixed window may let up to twice the rate through
 across a window boundary; the limit is there to stop abuse and digest guessing, not to count exactly."""
 
+import functools
 import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 
@@ -29,17 +30,18 @@ class _WidgetThrottle(BaseThrottle):
         rate, bucket = self.get_rate(), self.get_cache_key(request, view)
         if rate is None or bucket is None:
             return True
-        allowed, window = SimpleRateThrottle.parse_rate(self, rate)
+        allowed, window = _parsed_rate(rate)
         now = time.time()
         start = int(now // window) * window
         self.wait_seconds = start + window - now
         key = f"{bucket}:{start}"
+        backend = caches["default"]  # looked up once, not through the `cache` proxy per call
         try:
-            return cache.incr(key) <= allowed
+            return backend.incr(key) <= allowed
         except ValueError:  # the window's first call (or its entry was evicted)
-            if cache.add(key, 1, window + 1):
+            if backend.add(key, 1, window + 1):
                 return allowed >= 1
-            return cache.incr(key) <= allowed  # another process added it first
+            return backend.incr(key) <= allowed  # another process added it first
 
     def wait(self) -> float:
         return self.wait_seconds
@@ -59,6 +61,17 @@ class WidgetShopperThrottle(_WidgetThrottle):
         shopper = getattr(request, "shopper", None)
         if shopper is None or shopper.customer_id is None:
             return None  # guests are covered by the IP bucket
-        # Hashed: customer ids may hold characters a cache backend refuses in keys.
-        ident = hashlib.sha256(f"{shopper.program.pk}:{shopper.customer_id}".encode()).hexdigest()[:32]
-        return f"throttle:{self.scope}:{ident}"
+        return f"throttle:{self.scope}:{_shopper_ident(shopper.program.pk, shopper.customer_id)}"
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_rate(rate: str) -> tuple[int, int]:
+    """(calls, seconds) of a rate such as `120/min`, as DRF parses it (a few rates per process)."""
+    return SimpleRateThrottle.parse_rate(None, rate)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shopper_ident(program_id: int, customer_id: str) -> str:
+    """Hashed: customer ids may hold characters a cache backend refuses in keys. Kept for the shoppers this process
+    saw last (each of their pages asks again)."""
+    return hashlib.sha256(f"{program_id}:{customer_id}".encode()).hexdigest()[:32]

@@ -12,21 +12,19 @@ connection instead of once per order.
   `WITH`, writes through the ORM and reads the same two values by their selectors.
 """
 
-import enum
 import functools
-import operator
 from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import CharField, DateTimeField, DecimalField, ForeignKey, IntegerField, JSONField
-from django.db.models.fields import AutoFieldMixin
+from django.db.models import JSONField
 from psycopg.types.numeric import Int8
 
 from loyalty.models import Tier
 from members.choices import TierChangeReason, TransactionStatus
 from members.models import Member, Order, TierChange, Transaction
 from members.prepared import fetch_one
+from members.services.sql_params import column_plan, column_values
 from members.tier_selectors import member_tier_units_sql
 
 # --- the member, locked -------------------------------------------------------------------------------------
@@ -179,72 +177,20 @@ _TIER_CHANGE = {
 }
 
 
-def _prepared(obj, plan: tuple) -> list:
-    """The values of `obj`'s columns in `plan` (`_column_plan`) as PostgreSQL takes them: what each field's
-    `get_db_prep_save` gives, without calling it where that is the value itself."""
-    getter, adapted = plan
-    values = list(getter(obj))
-    for index, adapt in adapted:
-        values[index] = adapt(values[index])
-    return values
-
-
 @functools.cache
 def _order_columns() -> tuple:
-    return _column_plan(_insert_fields(Order))
+    return column_plan(_insert_fields(Order))
 
 
 @functools.cache
 def _row_columns() -> tuple:
     """The ledger row's columns that are parameters (the others come from the inserted order: `_FROM_ORDER`)."""
-    return _column_plan([f for f in _insert_fields(Transaction) if f.attname not in _FROM_ORDER])
+    return column_plan([f for f in _insert_fields(Transaction) if f.attname not in _FROM_ORDER])
 
 
 @functools.cache
 def _member_columns() -> tuple:
-    return _column_plan([Member._meta.get_field(name) for name in ORDER_MEMBER_FIELDS])
-
-
-def _column_plan(fields: Sequence) -> tuple[operator.attrgetter, tuple]:
-    """How `_prepared` reads `fields` (built once per process; PostgreSQL only, as `order_write`): one getter for
-    all their values, and the columns that need adapting, each by its kind. There `get_db_prep_save` gives text, a
-    decimal, an aware datetime and a foreign key's id as they are, an integer wrapped in psycopg's type of its column
-    (Int4: the prepared statement's parameter types do not follow the value's size), a choice as its plain value;
-    a naive datetime and JSON go through their field. This skips ~6 calls and a connection look-up per column: the
-    ~35 parameters of an order took 84-89 us of CPU that way, 10 now."""
-    adapted = []
-    for index, field in enumerate(fields):
-        if isinstance(field, JSONField):
-            adapted.append((index, functools.partial(_field_prep, field)))
-        elif isinstance(field, DateTimeField):
-            adapted.append((index, functools.partial(_datetime_prep, field)))
-        elif isinstance(field, IntegerField) and not isinstance(field, AutoFieldMixin):
-            kind = connection.ops.integerfield_type_map[field.get_internal_type()]  # as adapt_integerfield_value
-            adapted.append((index, functools.partial(_integer_prep, kind)))
-        elif isinstance(field, CharField | DecimalField):
-            if field.choices:
-                adapted.append((index, _choice_prep))
-        elif not (isinstance(field, ForeignKey) and isinstance(field.target_field, AutoFieldMixin)):
-            raise TypeError(f"{field} is not a column kind the order path writes")
-    assert len(fields) > 1, "attrgetter of one name gives the value, not a tuple"
-    return operator.attrgetter(*(field.attname for field in fields)), tuple(adapted)
-
-
-def _field_prep(field, value):
-    return field.get_db_prep_save(value, connection)
-
-
-def _datetime_prep(field, value):
-    """An aware datetime as it is; a naive one as Django makes it (a warning, then the current time zone)."""
-    return value if value is None or value.tzinfo is not None else _field_prep(field, value)
-
-
-def _integer_prep(kind, value):
-    return value if value is None else kind(value)
-
-
-def _choice_prep(value):
-    return value.value if isinstance(value, enum.Enum) else value
+    return column_plan([Member._meta.get_field(name) for name in ORDER_MEMBER_FIELDS])
 
 
 def order_write(
@@ -269,9 +215,9 @@ def order_write(
     nothing."""
     with_tiers = bool(upgrades)
     sql = _write_sql(with_row=row is not None, with_units=units, with_lot=lot, with_tiers=with_tiers)
-    params = _prepared(order, _order_columns())
+    params = column_values(order, _order_columns())
     if row is not None:
-        params += _prepared(row, _row_columns())
+        params += column_values(row, _row_columns())
     if units:
         units_sql, units_params = member_tier_units_sql(program=member.program, at=at, member_sql=_MEMBER)
         sql = sql.replace("{units}", units_sql)
@@ -279,7 +225,7 @@ def order_write(
     if with_tiers:
         # bigint whatever their size: one prepared statement per shape, not one per combination of integer types
         params += [[Int8(tier.pk) for tier, _ in upgrades], [Int8(needed) for _, needed in upgrades], Int8(added)]
-    params += _prepared(member, _member_columns())
+    params += column_values(member, _member_columns())
     if lot:
         params += [TransactionStatus.ACTIVE.value, at]
     order_id, row_id, units_before, remaining, expires_at, tier_id = fetch_one(sql, params)

@@ -1,20 +1,22 @@
-"""The order's write statement takes its parameters from the rows' plain values (`order_sql._prepared`): on
-PostgreSQL they must be what each field's `get_db_prep_save` gives, which they replace."""
+"""The hot paths' statements (an order's write, a new member's insert) take their parameters from the rows' plain
+values (`sql_params.column_values`): on PostgreSQL they must be what each field's `get_db_prep_save` gives, which
+they replace."""
 
 import datetime as dt
 import enum
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 from django.utils import timezone
 
 from loyalty.choices import ExpiryPolicy
-from members.choices import TransactionKind, TransactionSource
-from members.models import Member, Order, Transaction
-from members.services import order_sql
+from members.choices import TierChangeReason, TransactionKind, TransactionSource
+from members.models import Member, Order, TierChange, Transaction
+from members.services import member_sql, order_sql
 from members.services.ledger import points_row
 from members.services.orders import order_row
+from members.services.sql_params import column_plan, column_values
 from tests.conftest import postgres_only
 
 
@@ -72,7 +74,7 @@ def test_the_write_statements_parameters_are_what_djangos_fields_give(program, p
         (member, member_fields, order_sql._member_columns()),
     ]:
         # then they are Django's, value and type
-        assert _comparable(order_sql._prepared(obj, plan)) == _comparable(_django_prepared(obj, fields))
+        assert _comparable(column_values(obj, plan)) == _comparable(_django_prepared(obj, fields))
     assert (row.expires_at is None) == pending  # an active row opens its lot: its expiry is a parameter
 
 
@@ -85,7 +87,7 @@ def test_a_naive_datetime_is_made_aware_as_django_does(program):
 
     # when its parameters are built
     with pytest.warns(RuntimeWarning, match="naive datetime"):
-        values = order_sql._prepared(order, order_sql._column_plan(fields))
+        values = column_values(order, column_plan(fields))
 
     # then the datetimes are those Django would send: aware, in the current time zone
     placed = values[[f.attname for f in fields].index("placed_at")]
@@ -94,9 +96,64 @@ def test_a_naive_datetime_is_made_aware_as_django_does(program):
 
 @postgres_only
 def test_a_column_kind_the_plan_does_not_know_is_refused():
-    # given fields of a kind `_prepared` has no rule for (a boolean: Django may change its value)
-    fields = (Member._meta.get_field("points_balance"), Member._meta.get_field("tier_locked"))
+    # given fields of a kind `column_values` has no rule for (a float: Django may change its value)
+    ratio = models.FloatField()
+    ratio.set_attributes_from_name("ratio")
+    fields = (Member._meta.get_field("points_balance"), ratio)
 
     # then the plan refuses them instead of sending them unadapted
-    with pytest.raises(TypeError, match="tier_locked"):
-        order_sql._column_plan(fields)
+    with pytest.raises(TypeError, match="ratio"):
+        column_plan(fields)
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "profile",
+    [
+        {"email": "a@example.com"},
+        {"email": "b@example.com", "first_name": "Layla", "birthday": dt.date(1990, 4, 12), "phone": "+971"},
+        # values of another type than the column's, which the fields convert: a datetime for the birthday, a number
+        # for a text column, a string for a boolean and a decimal
+        {"email": "c@example.com", "birthday": dt.datetime(1990, 4, 12, 10, 0, tzinfo=dt.UTC), "phone": 971},
+        {"email": "d@example.com", "emails_allowed": "f", "lifetime_spend": "12.50", "tier_locked": 1},
+    ],
+)
+def test_a_new_members_statement_parameters_are_what_djangos_fields_give(program, profile):
+    # given a new member as `member_create_locked` builds it (defaults for every column not given), a 'joined' tier
+    # change and a sign-up row
+    now = timezone.now()
+    member = Member(program=program, customer_id="new-1", created_at=now, last_activity_at=now, referral_code="ABCD")
+    for name, value in profile.items():
+        setattr(member, name, value)
+    member.pk = 7
+    change = TierChange(member=member, from_tier=None, to_tier=None, reason=TierChangeReason.JOINED, created_at=now)
+    row = Transaction(
+        program_id=program.pk,
+        kind=TransactionKind.BONUS,
+        points=100,
+        balance_after=100,
+        source=TransactionSource.RULE,
+        description="Welcome",
+        idempotency_key="3",
+        created_at=now,
+    )
+
+    # when the statement's parameters are built
+    values = [
+        (member_sql._values(Member, [member]), member_sql._fields(Member), member),
+        (
+            member_sql._values(TierChange, [change], but="member_id"),
+            member_sql._fields(TierChange, but="member_id"),
+            change,
+        ),
+        (
+            member_sql._values(Transaction, [row], but="member_id"),
+            member_sql._fields(Transaction, but="member_id"),
+            row,
+        ),
+    ]
+
+    # then they are Django's, value and type (`updated_at` stamped as `save` stamps it)
+    assert member.updated_at is not None and member.updated_at >= now
+    for given, fields, obj in values:
+        assert _comparable(given) == _comparable(_django_prepared(obj, fields))

@@ -5,11 +5,14 @@ import time
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from loyalty.db.postgresql.statements import Statements
+
 
 def fetch_one(sql: str, params: list, *, binary: bool = False) -> tuple | None:
-    """One row, on PostgreSQL through a prepared statement (a server-side binding cursor: Django's bind
-    client-side and cannot prepare). Logged like Django's own queries, so that pinned query counts see it.
-    `binary`: the row in PostgreSQL's binary format (no text to parse: a `bytea` arrives as it is stored)."""
+    """One row, on PostgreSQL through a prepared statement run by libpq directly (Django's cursors bind client-side
+    and cannot prepare; psycopg's own cursor cost more Python than the statement: loyalty/db/postgresql/statements.py).
+    Logged like Django's own queries, so that pinned query counts see it. `binary`: the row in PostgreSQL's binary
+    format (no text to parse: a `bytea` arrives as it is stored)."""
     # The connection looked up once: each attribute read through `django.db.connection` (a proxy) looks it up in
     # the thread's connections again, ~1 us each, seven times per call on the widget's hottest path.
     connection = connections[DEFAULT_DB_ALIAS]
@@ -22,28 +25,12 @@ def fetch_one(sql: str, params: list, *, binary: bool = False) -> tuple | None:
     connection.close_if_health_check_failed()
     if connection.connection is None:
         connection.ensure_connection()
-    cursor = _cursor(connection)
-    # psycopg prepares only while its connection has a threshold, which the backend (loyalty/db/postgresql) keeps
-    # for these statements alone: with one, it would also count and keep the texts of Django's queries.
-    cursor.connection.prepare_threshold = getattr(connection, "fetch_one_prepare_threshold", None)
+    # Prepared unless the settings turn preparing off (DATABASE_PREPARED_STATEMENTS: a transaction-mode pooler).
+    prepare = getattr(connection, "fetch_one_prepare_threshold", None) is not None
     started = time.monotonic()
     try:
         with connection.wrap_database_errors:
-            cursor.execute(sql, params, prepare=True, binary=binary)
-            return cursor.fetchone()
+            return Statements.of(connection.connection).fetch_one(sql, params, binary=binary, prepare=prepare)
     finally:  # a refused statement too, as Django logs its own
-        cursor.connection.prepare_threshold = None
         if connection.queries_logged:
             connection.queries_log.append({"sql": sql % tuple(params), "time": f"{time.monotonic() - started:.3f}"})
-
-
-def _cursor(connection):
-    """The thread's psycopg cursor on its current database connection, made once per connection (making one per
-    call cost a third of a widget `me` version read)."""
-    import psycopg
-
-    raw = connection.connection
-    cursor = getattr(connection, "_fetch_one_cursor", None)
-    if cursor is None or cursor.connection is not raw:
-        cursor = connection._fetch_one_cursor = psycopg.Cursor(raw)
-    return cursor

@@ -7,6 +7,7 @@ from django.utils import timezone, translation
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
+from loyalty.db.postgresql.statements import statements_forget
 from loyalty.services.api_keys import api_key_issue
 from members.services.ledger import ledger_verify
 from tests.factories import ProgramFactory
@@ -38,6 +39,15 @@ def _default_language_and_time_zone():
     yield
     translation.deactivate()
     timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _nothing_prepared():
+    """`members.prepared.fetch_one`'s prepared statements outlive a test's rolled-back transaction on the kept
+    connection (as they outlive any rollback): every test starts with none, as on a new connection, whatever ran
+    before it (tests that count the statements prepared see only their own)."""
+    if connection.vendor == "postgresql" and connection.connection is not None:
+        statements_forget(connection.connection)
 
 
 @pytest.fixture

@@ -32,14 +32,17 @@ def socket_is_quiet(fileno: int) -> bool:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    # The prepare threshold of OPTIONS (config/settings/base.py), for `members.prepared.fetch_one` alone.
+    # Whether `members.prepared.fetch_one` prepares its statements: OPTIONS has a prepare threshold
+    # (config/settings/base.py; off behind a transaction-mode pooler).
     fetch_one_prepare_threshold: int | None = None
 
     def get_new_connection(self, conn_params):
         """The connection with no prepare threshold of its own: Django's cursors bind values into the text
         client-side and are never prepared, yet with a threshold psycopg counts every text they run towards
         preparing it and keeps the last 100 (bound values and all: a batch's statements run to megabytes) for as
-        long as the connection lives. `fetch_one` sets the threshold around its own statements."""
+        long as the connection lives. Without one psycopg's prepare cache also stays empty, and psycopg sends
+        `DEALLOCATE ALL` on rollback only when it is not: that would drop the statements `fetch_one` prepares
+        itself (statements.py)."""
         connection = super().get_new_connection(conn_params)
         # From the settings, not the connection: a pooled one comes back with the None set here.
         self.fetch_one_prepare_threshold = self.settings_dict["OPTIONS"].get("prepare_threshold")

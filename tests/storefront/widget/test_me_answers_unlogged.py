@@ -23,3 +23,15 @@ def test_the_kept_answers_table_has_no_foreign_key():
             [MeAnswer._meta.db_table],
         )
         assert cursor.fetchall() == []
+
+
+def test_the_kept_bodies_are_compressed_with_lz4_where_the_server_has_it():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        if not cursor.fetchone()[0]:
+            pytest.skip("this PostgreSQL is built without lz4")
+        cursor.execute(
+            "SELECT attcompression FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'body'",
+            [MeAnswer._meta.db_table],
+        )
+        assert cursor.fetchone() == ("l",)

@@ -125,6 +125,7 @@ class MeVersion:
     member_id: int
     token: str
     kept: Answer | None
+    catalog: str | None = None  # the program's catalog token (storefront/catalog.py), a part of `token`
 
 
 @functools.cache
@@ -163,7 +164,7 @@ def member_me_version(*, program: Program, customer_id: str) -> MeVersion | None
     token = _TOKEN % row[1:7]  # each value's str() joined by "|"
     kept_version, etag, body = row[7:]
     kept = Answer(body=bytes(body), etag=etag) if body is not None and kept_version == token else None
-    return MeVersion(member_id=row[0], token=token, kept=kept)
+    return MeVersion(member_id=row[0], token=token, kept=kept, catalog=row[6])
 
 
 def member_for_me(*, member_id: int) -> Member:

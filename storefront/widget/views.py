@@ -147,7 +147,7 @@ class WidgetMeApi(WidgetApi):
         `build_reference`."""
 
         def build(at) -> tuple[dict, object]:
-            built = me_first_view(program=program, member_id=version.member_id, at=at)
+            built = me_first_view(program=program, member_id=version.member_id, at=at, catalog_token=version.catalog)
             return built if built is not None else WidgetMeApi.build_reference(version, at)
 
         return build

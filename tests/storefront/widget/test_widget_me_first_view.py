@@ -86,11 +86,16 @@ def _shoppers(program) -> list[str]:
 
 
 def _both(program: Program, customer_id: str) -> tuple:
-    """(bytes, deadline) of the first view and of the reference build, at the same moment."""
+    """(bytes, deadline) of the first view and of the reference build, at the same moment. The first view is built
+    three ways, which must agree: reading the program's catalog, reading it and keeping it for its catalog token,
+    and from the kept catalog."""
     version = member_me_version(program=program, customer_id=customer_id)
     at = timezone.now()
     built = me_first_view(program=program, member_id=version.member_id, at=at)
     assert built is not None, "the first view left this member to the reference build"
+    for _ in range(2):
+        kept = me_first_view(program=program, member_id=version.member_id, at=at, catalog_token=version.catalog)
+        assert (JSONRenderer().render(kept[0]), kept[1]) == (JSONRenderer().render(built[0]), built[1])
     reference = WidgetMeApi.build_reference(version, at)
     return (JSONRenderer().render(built[0]), built[1]), (JSONRenderer().render(reference[0]), reference[1])
 
@@ -121,6 +126,34 @@ def test_the_first_view_is_one_statement(program, django_assert_num_queries):
     # when / then (lifetime period: no tier to keep until a date, so no activity to walk)
     with django_assert_num_queries(1):
         assert me_first_view(program=program, member_id=version.member_id, at=timezone.now()) is not None
+
+
+def test_a_kept_catalog_drops_the_rewards_that_ended_since_it_was_read(program):
+    # given the program's catalog read and kept an hour before one of its rewards ends
+    _catalog(program)
+    _shoppers(program)
+    version = member_me_version(program=program, customer_id="rich")
+    now = timezone.now()
+    assert me_first_view(program=program, member_id=version.member_id, at=now, catalog_token=version.catalog)
+    # when built from the kept catalog (the same token) after the "ending" reward ended
+    later = now + timedelta(hours=6)
+    built = me_first_view(program=program, member_id=version.member_id, at=later, catalog_token=version.catalog)
+    # then it answers what the reference build answers then, without that reward
+    reference = WidgetMeApi.build_reference(version, later)
+    assert JSONRenderer().render(built[0]) == JSONRenderer().render(reference[0])
+    assert "ending" not in {reward["key"] for reward in built[0]["rewards"]}
+
+
+def test_a_first_view_with_its_catalog_kept_reads_the_members_lists_only(program, django_assert_num_queries):
+    # given the program's catalog kept by an earlier first view
+    _catalog(program)
+    _shoppers(program)
+    rich, some = (member_me_version(program=program, customer_id=c) for c in ("rich", "some"))
+    assert me_first_view(program=program, member_id=rich.member_id, at=timezone.now(), catalog_token=rich.catalog)
+    # when / then: one statement, without the tiers and rewards
+    with django_assert_num_queries(1) as captured:
+        built = me_first_view(program=program, member_id=some.member_id, at=timezone.now(), catalog_token=some.catalog)
+    assert built is not None and "rewards_reward r WHERE r.program_id" not in captured.captured_queries[0]["sql"]
 
 
 def test_a_catalog_with_segment_limited_rewards_is_left_to_the_reference_build(program):
@@ -185,12 +218,13 @@ def test_members_whose_ids_psycopg_would_type_differently_share_one_prepared_sta
     # when each opens the widget
     for customer_id in ("small", "large"):
         assert widget_client(program, customer_id).get("/api/widget/v1/me").status_code == 200
-    # then the version read, the first view and the upsert are one prepared statement each
+    # then the version read, the first view (reading the catalog, then with the catalog kept) and the upsert are one
+    # prepared statement each
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
         statements = [statement for (statement,) in cursor.fetchall()]
     widget = [s for s in statements if "storefront_meanswer" in s or "LEFT JOIN LATERAL" in s]
-    assert len(widget) == len(set(widget)) == 3
+    assert len(widget) == len(set(widget)) == 4
 
 
 # Texts that PostgreSQL's array output quotes or escapes (the lists arrive as text arrays): NULL as a word, empty,

@@ -10,14 +10,13 @@ work (the service refused or failed) is rendered by the `APIView`'s own exceptio
 A front view stands for its `APIView` only while the `APIView` is configured as the front view assumes
 (`stands_for`); drf-spectacular documents it from the `APIView` (`fronted`)."""
 
-import io
-
 from django.conf import settings
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
+from rest_framework.utils import json
 from rest_framework.views import APIView
 
 from loyalty.api.authentication import ApiKeyAuthentication, bearer_key_hash
@@ -69,8 +68,10 @@ def json_body(request):
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if not 0 < length <= (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or length):
         raise ValueError("no body, or too large a one")
-    context = {"encoding": request.encoding or settings.DEFAULT_CHARSET}
-    return JSONParser().parse(io.BytesIO(request.body), JSON, context)
+    # `JSONParser.parse` without its stream and reader (~9 us): the same decoding (strict, the request's charset),
+    # the same decoder and constants; its ParseError is a ValueError here.
+    text = request.body.decode(request.encoding or settings.DEFAULT_CHARSET)
+    return json.loads(text, parse_constant=json.strict_constant if JSONParser.strict else None)
 
 
 def throttle_allows(program) -> bool:

@@ -9,9 +9,10 @@ for every row (the program, a status, the batch's timestamp) is sent once. The r
 takes as they are (the instances the batch built itself: ints, strings, Decimals, aware datetimes, JSON data);
 SQLite (tests, the embedded single-user setup) keeps Django's own path."""
 
+import functools
 import json
 
-from django.db import connection, models
+from django.db import connection, models, router
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -20,20 +21,47 @@ def unsaved(model: type[models.Model], *, related: dict | None = None, **values)
     """`model(**values)` for a row `rows_insert` is about to write, without `Model.__init__`'s work for every
     field (~40 us for a ledger row, more than its share of the INSERT): each column from `values` (by attribute
     name: `program_id`) or its default; `related` (field name → instance, saved or not) set as assigning it sets
-    it, the instance cached and its id copied (`rows_insert` reads an unsaved one's id once it has one). Sends no
-    pre_init/post_init signal (the project connects none)."""
+    it, the instance cached, its id copied (`rows_insert` reads an unsaved one's id once it has one) and the row's
+    database chosen. Sends no pre_init/post_init signal (the project connects none)."""
+    constant, made, columns, relations = _unsaved_plan(model)
+    if not columns.issuperset(values):
+        raise TypeError(f"{model.__name__} has no columns {sorted(set(values) - columns)}")
     row = model.__new__(model)
-    row._state = ModelState()
+    state = row._state = ModelState()
     attributes = row.__dict__
-    for field in model._meta.concrete_fields:
-        attributes[field.attname] = values.pop(field.attname) if field.attname in values else field.get_default()
-    if values:
-        raise TypeError(f"{model.__name__} has no columns {sorted(values)}")
-    for name, instance in (related or {}).items():
-        field = model._meta.get_field(name)
-        attributes[field.attname] = None if instance is None else instance.pk
-        row._state.fields_cache[field.cache_name] = instance
+    attributes.update(constant)
+    for attname, default in made:
+        attributes[attname] = default()
+    attributes.update(values)
+    if related:
+        cache = state.fields_cache
+        for name, instance in related.items():
+            attname, cache_name = relations[name]
+            cache[cache_name] = instance
+            if instance is None:
+                attributes[attname] = None
+                continue
+            attributes[attname] = instance.pk
+            if state.db is None:  # as assigning a related instance sets it
+                state.db = router.db_for_write(model, instance=instance)
     return row
+
+
+@functools.cache
+def _unsaved_plan(model: type[models.Model]) -> tuple[dict, tuple, frozenset, dict]:
+    """What `unsaved` sets on every row of `model`, worked out once: the columns whose default is a constant (as
+    `get_default` gives it), the ones whose default is made per row (a callable: `list`, `timezone.now`), every
+    column's attribute name, and each relation's attribute and cache names."""
+    constant, made = {}, []
+    for field in model._meta.concrete_fields:
+        if field.has_default() and callable(field.default):
+            made.append((field.attname, field.get_default))
+        else:
+            constant[field.attname] = field.get_default()
+    relations = {
+        field.name: (field.attname, field.cache_name) for field in model._meta.concrete_fields if field.is_relation
+    }
+    return constant, tuple(made), frozenset(f.attname for f in model._meta.concrete_fields), relations
 
 
 def rows_insert(model: type[models.Model], rows: list[models.Model]) -> None:

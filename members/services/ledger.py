@@ -123,9 +123,10 @@ def points_row(
     writes both (`points_post`; the order path in one statement). A debit also spends the oldest lots here
     (one UPDATE per lot under the `fixed` expiry policy); a credit opens its lot on the row (no query)."""
     status = TransactionStatus.PENDING if pending_until else TransactionStatus.ACTIVE
-    row = Transaction(
+    row = unsaved(  # Transaction(...) without Model.__init__'s work per field
+        Transaction,
+        related={"member": member, "order": order, "event": event, "acting_user": acting_user},
         program_id=member.program_id,
-        member=member,
         kind=kind,
         points=points,
         status=status,
@@ -133,9 +134,6 @@ def points_row(
         description=description[:255],
         idempotency_key=idempotency_key,
         request_fingerprint=request_fingerprint,
-        order=order,
-        event=event,
-        acting_user=acting_user,
         created_at=at,
         activates_at=pending_until,
     )

@@ -17,6 +17,7 @@ from loyalty.rules import live_rules
 from members.choices import TierChangeReason, TransactionKind, TransactionSource, TransactionStatus
 from members.models import Member, TierChange, Transaction
 from members.segments import segment_limited_filter
+from members.services.bulk_sql import unsaved
 from members.services.ledger import Credit, credits_post, member_save, points_check_within_limit
 from members.services.ledger import _lot_open as lot_open
 from members.services.member_sql import member_insert_joined
@@ -117,12 +118,12 @@ def member_create_locked(
     # any points: then the points follow in an UPDATE. Without one, the INSERT carries them.
     limited = any(rule.segment_id is not None for rule in signup)
     for _attempt in range(5):
-        member = Member(
-            program=program,
+        member = unsaved(  # Member(...) without Model.__init__'s work for its 28 fields
+            Member,
+            related={"program": program, "tier": entry},
             customer_id=customer_id,
             created_at=at,
             last_activity_at=at,
-            tier=entry,
             tier_achieved_at=at if entry else None,
             referral_code=random_code(8),
             **defaults,
@@ -205,7 +206,8 @@ def _signup_credits(member: Member, rules: list, *, at: datetime) -> list[tuple[
         points_check_within_limit(member=member, points=rule.points, pending=False, kind=TransactionKind.BONUS)
         member.points_balance += rule.points
         member.lifetime_points += rule.points
-        row = Transaction(
+        row = unsaved(
+            Transaction,
             program_id=member.program_id,
             kind=TransactionKind.BONUS,
             points=rule.points,

@@ -16,8 +16,10 @@ import functools
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import JSONField
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from psycopg.types.numeric import Int8
 
 from loyalty.models import Tier
@@ -67,11 +69,29 @@ def member_locked(*, program_id: int, customer_id: str) -> Member | None:
     row = fetch_one(sql, [program_id, customer_id], binary=vendor in _BINARY)
     if row is None:
         return None
-    values = list(row)
-    for index, found, column in converters:
-        for converter in found:
-            values[index] = converter(values[index], column, connection)
-    return Member.from_db(connection.alias, attnames, values)
+    if converters:
+        row = list(row)
+        for index, found, column in converters:
+            for converter in found:
+                row[index] = converter(row[index], column, connection)
+    return _member_from_db(attnames, row)
+
+
+def _member_from_db(attnames: list[str], values) -> Member:
+    """`Member.from_db(...)` for a row of every column: its values set as `Model.__init__` sets them on a new
+    instance (straight into its `__dict__`: a foreign key's id descriptor only drops a cached object, and there is
+    none yet), without the per-field loop (~7 us). Django's own way if anything listens to a Member's init."""
+    if _init_listened():
+        return Member.from_db(DEFAULT_DB_ALIAS, attnames, list(values))
+    member = Member.__new__(Member)
+    member.__dict__.update(zip(attnames, values, strict=True))
+    state = member._state = ModelState()
+    state.adding, state.db = False, DEFAULT_DB_ALIAS
+    return member
+
+
+def _init_listened() -> bool:
+    return pre_init.has_listeners(Member) or post_init.has_listeners(Member)
 
 
 # --- the writes of one order (PostgreSQL) -------------------------------------------------------------------

@@ -16,6 +16,7 @@ from members.choices import PointsStatus, TransactionKind, TransactionSource
 from members.models import Member, Order
 from members.segments import order_rules_for
 from members.selectors import member_next_lot, next_expiry_of, next_lot_needed
+from members.services.bulk_sql import unsaved
 from members.services.inputs import id_clean, money_clean
 from members.services.ledger import member_save, points_check_within_limit, points_row
 from members.services.members import member_created_for_order
@@ -315,9 +316,9 @@ def order_row(
     """The unsaved order row, and the member's spend and order count moved with it (written by the caller)."""
     member.lifetime_spend += subtotal
     member.orders_count += 1
-    return Order(
-        program=program,
-        member=member,
+    return unsaved(  # Order(...) without Model.__init__'s work per field
+        Order,
+        related={"program": program, "member": member},
         order_id=order_id,
         subtotal=subtotal,
         currency=program.currency,

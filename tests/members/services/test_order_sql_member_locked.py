@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.db.models.signals import post_init
 
 from members.models import Member
 from members.services.members import member_upsert
@@ -52,3 +53,24 @@ def test_an_unknown_customer_is_none(program):
 def test_on_postgresql_no_column_needs_a_converter():
     # the row is read in binary: JSON arrives decoded, nothing is left to convert after the read
     assert _member_select(connection.vendor)[2] == []
+
+
+def test_the_locked_member_is_built_by_django_when_something_listens_to_its_init(program, place_order):
+    # given a member and a receiver of Member's post_init (the fast path would skip it)
+    member = place_order("1", "12.34", customer_id="c1").member
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    post_init.connect(receiver, sender=Member)
+    try:
+        # when the order path reads the member locked
+        with transaction.atomic():
+            locked = member_locked(program_id=program.pk, customer_id="c1")
+    finally:
+        post_init.disconnect(receiver, sender=Member)
+
+    # then the receiver saw it, and it is the ORM's member
+    assert seen == [member.pk]
+    assert _fields(locked) == _fields(Member.objects.get(pk=member.pk)) and locked._state.db == "default"

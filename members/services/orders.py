@@ -355,9 +355,12 @@ def _order_member_locked(*, program: Program, config: ProgramConfig, customer_id
 
 
 def member_configured(member: Member, *, program: Program, config: ProgramConfig) -> Member:
-    """`member` with its program and tier taken from what is already loaded (no query)."""
-    member.program = program
+    """`member` with its program and tier taken from what is already loaded (no query). Both are the member's own
+    ids' objects (`program_id`, `tier_id`): cached as assigning them caches them, without the descriptor's checks."""
+    assert member.program_id == program.pk and not member._state.adding
+    cache = member._state.fields_cache
+    cache["program"] = program
     tier = config.tier(member.tier_id)
     if tier is not None or member.tier_id is None:
-        member.tier = tier  # else a tier newer than the cached configuration: read when first used
+        cache["tier"] = tier  # else a tier newer than the cached configuration: read when first used
     return member

@@ -63,7 +63,9 @@ class Statements:
         if pgconn.status != _CONN_OK:
             connection._check_connection_ok()  # psycopg's error for a closed or broken connection
         if pgconn.transaction_status == _IDLE and not connection._autocommit:
-            connection.wait(connection._start_query())  # BEGIN, as psycopg starts a transaction before a statement
+            # BEGIN (with the connection's isolation level and such), as psycopg starts a transaction before a
+            # statement outside one when not in autocommit (Django's atomic blocks)
+            self._run(pgconn.exec_params(connection._get_tx_start_command(), None), _COMMAND_OK)
         query, formats, count = self.texts.get(sql) or self._converted(sql)
         if len(params) != count:
             raise psycopg.ProgrammingError(
@@ -103,15 +105,16 @@ class Statements:
 
     def _prepare(self, key: tuple, query: bytes, types: tuple) -> bytes:
         name = next(_names)
-        result = self.pgconn.prepare(name, query, types)
-        if result.status != _COMMAND_OK:
-            self._raise(result)
+        self._run(self.pgconn.prepare(name, query, types), _COMMAND_OK)
         self.prepared[key] = name
         return name
 
-    def _row(self, result: pq.abc.PGresult) -> tuple | None:
-        if result.status != _TUPLES_OK:
+    def _run(self, result: pq.abc.PGresult, status: int) -> None:
+        if result.status != status:
             self._raise(result)
+
+    def _row(self, result: pq.abc.PGresult) -> tuple | None:
+        self._run(result, _TUPLES_OK)
         if not result.ntuples:
             return None
         transformer = self.transformer
@@ -146,7 +149,5 @@ def statements_forget(connection: psycopg.Connection) -> None:
         return
     pgconn = statements.pgconn
     if pgconn.status == _CONN_OK and pgconn.transaction_status in (_IDLE, pq.TransactionStatus.INTRANS):
-        result = pgconn.exec_(b"DEALLOCATE ALL")
-        if result.status != _COMMAND_OK:
-            statements._raise(result)
+        statements._run(pgconn.exec_(b"DEALLOCATE ALL"), _COMMAND_OK)
     statements.prepared.clear()

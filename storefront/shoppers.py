@@ -18,7 +18,8 @@ CUSTOMER_HEADER = "X-Loyalty-Customer"
 DIGEST_HEADER = "X-Loyalty-Digest"
 # Preflight requests carry no header values, so the widget also names its program in the query string.
 PROGRAM_PARAM = "program"
-_CACHED_PROGRAM = "_loyalty_widget_program"
+_CACHED_PROGRAM = "_loyalty_widget_program"  # the request's own copy
+_SHARED_PROGRAM = "_loyalty_widget_program_shared"  # the cached object, read only
 PROGRAM_SECONDS = 10
 DIGESTS_KEPT = 4096  # expected digests kept per process (a few hundred bytes each)
 
@@ -49,23 +50,31 @@ def request_program(request, *, shared: bool = False) -> Program | None:
     A program edited in the admin (colours, allowed origins, a rotated digest secret) shows within that time.
     With the per-process cache the program stays an object in this process (loyalty/local_cache.py: no unpickling
     on every widget call) and each request gets its own copy. `shared`: a caller that only reads the program (a
-    kept widget answer: its id and digest secret) may get the cached object itself, not kept on the request."""
+    kept widget answer: its id and digest secret) gets the cached object itself; a later caller of the same request
+    copies it then (the CORS check, after the view), without looking it up again."""
     if hasattr(request, _CACHED_PROGRAM):
         return getattr(request, _CACHED_PROGRAM)
-    key = program_key_of(request)
-    program = None
-    if storable_text(key, max_length=40):
-        cache_key = _program_cache_key(key)
-        program = local_get(cache_key)
-        if program is None:
-            program = Program.objects.filter(public_key=key).first()
-            if program is not None:
-                local_set(cache_key, model_copy(program), PROGRAM_SECONDS)  # not this request's: it may change it
-        elif shared:
-            return program
-        else:
-            program = model_copy(program)  # each request its own (a copy costs a few us, unpickling ~20)
+    if not hasattr(request, _SHARED_PROGRAM):
+        setattr(request, _SHARED_PROGRAM, _program_of_key(program_key_of(request)))
+    program = getattr(request, _SHARED_PROGRAM)
+    if shared or program is None:
+        return program
+    program = model_copy(program)  # each request its own (a copy costs a few us, unpickling ~20)
     setattr(request, _CACHED_PROGRAM, program)
+    return program
+
+
+def _program_of_key(key: str) -> Program | None:
+    """The program of a public key as the cache keeps it (shared by the process's requests: read only), looked up
+    and kept when missing."""
+    if not storable_text(key, max_length=40):
+        return None
+    cache_key = _program_cache_key(key)
+    program = local_get(cache_key)
+    if program is None:
+        program = Program.objects.filter(public_key=key).first()
+        if program is not None:
+            local_set(cache_key, program, PROGRAM_SECONDS)
     return program
 
 

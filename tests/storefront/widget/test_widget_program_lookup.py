@@ -4,6 +4,7 @@ own copy: one query for many calls, an edit saved in this process shows at once,
 import pytest
 from django.test import RequestFactory
 
+from loyalty.local_cache import local_get
 from storefront.shoppers import PROGRAM_HEADER, request_program
 
 pytestmark = pytest.mark.django_db
@@ -35,3 +36,17 @@ def test_a_program_saved_in_this_process_shows_in_the_next_request(program):
     program.save()
     # then
     assert request_program(_request(program)).name == "Renamed"
+
+
+def test_a_reader_of_the_shared_program_and_a_later_caller_look_it_up_once(program, monkeypatch):
+    # given the program cached, and the process's cache lookups counted
+    request_program(_request(program))
+    lookups = []
+    monkeypatch.setattr("storefront.shoppers.local_get", lambda key: lookups.append(key) or local_get(key))
+    request = _request(program)
+    # when a kept widget answer reads it shared, then the CORS check (after the view) asks for the request's own
+    shared = request_program(request, shared=True)
+    own = request_program(request)
+    # then one lookup; the request's own is a copy, which it keeps
+    assert len(lookups) == 1
+    assert own is not shared and own.pk == shared.pk and request_program(request) is own

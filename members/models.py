@@ -47,13 +47,10 @@ class Member(models.Model):
     lifetime_spend = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal("0"))
     orders_count = models.PositiveIntegerField(default=0)
 
-    # No index on the tier (members migration 0013): an UPDATE that changes no indexed column and finds room on its
-    # page (fillfactor 85, migration 0010) is heap-only, none of the member's indexes written. An order's UPDATE of
-    # the balances was; the one that also moves the member up a tier wrote all nine (bench: 45% of orders upgrade a
-    # seeded member; the write statement's WAL records 19.4 -> 15.3 per order, member updates heap-only 55% ->
-    # 100%). What the index served: the admin's tier filter and segments' tier conditions walk the program's members
-    # (program_id leads two indexes), and deleting a tier clears it from the members by one scan of the table.
-    tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False)
+    # Indexed although an order that moves the member up a tier is then not a heap-only UPDATE (it writes an entry
+    # in each of the member's indexes; the bench's seeded members upgrade on 45% of orders, real programs on a few):
+    # the admin's tier filter and segments' tier conditions need it on programs of a million members.
+    tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     tier_locked = models.BooleanField(
         default=False, help_text="Assigned by hand (invite-only): kept until removed by hand."
     )

@@ -3,6 +3,8 @@
 psycopg prepares only on a connection with a prepare threshold, which Django leaves unset: without the setting in
 config/settings/base.py every order parsed and planned its write statement again, silently."""
 
+import sys
+import threading
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -297,3 +299,28 @@ def test_past_the_cap_statements_run_unprepared(db, monkeypatch):
     # when another runs, then unprepared with the same row
     assert fetch_one("SELECT %s::int + 3", [1]) == (4,)
     assert "SELECT $1::int + 3" not in _prepared()
+
+
+def test_statement_names_stay_unique_when_threads_prepare_at_once():
+    # given threads switching as often as they can (gthread workers: a connection per thread)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    names, failures = [], []
+
+    def prepare_names():
+        try:
+            names.extend(statements.statement_name() for _ in range(20_000))
+        except ValueError as error:  # "generator already executing": a generator's next() in two threads
+            failures.append(error)
+
+    try:
+        threads = [threading.Thread(target=prepare_names) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    # when they take names at once, then every name is new
+    assert not failures
+    assert len(set(names)) == len(names) == 80_000

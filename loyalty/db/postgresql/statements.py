@@ -31,8 +31,9 @@ _CONN_OK = pq.ConnStatus.OK
 _IDLE = pq.TransactionStatus.IDLE
 _TEXT, _BINARY = pq.Format.TEXT, pq.Format.BINARY
 _SQLSTATE = pq.DiagnosticField.SQLSTATE
-# Names unique in the process: a connection never sees one of its names again, whatever happened to its state.
-_names = (f"_lp{index}".encode() for index in itertools.count())
+# Numbers of names unique in the process: a connection never sees one of its names again, whatever happened to its
+# state (a counter, not a generator: `next` on one from two threads at once raises).
+_numbers = itertools.count()
 
 
 class Statements:
@@ -104,7 +105,7 @@ class Statements:
         return converted
 
     def _prepare(self, key: tuple, query: bytes, types: tuple) -> bytes:
-        name = next(_names)
+        name = statement_name()
         self._run(self.pgconn.prepare(name, query, types), _COMMAND_OK)
         self.prepared[key] = name
         return name
@@ -135,6 +136,11 @@ class Statements:
             detail = f" (command status: {result.command_status.decode()})" if result.command_status else ""
             raise psycopg.ProgrammingError(f"the last operation didn't produce records{detail}")
         raise psycopg.InternalError(f"unexpected result status from query: {pq.ExecStatus(status).name}")
+
+
+def statement_name() -> bytes:
+    """A name no statement of this process had."""
+    return b"_lp%d" % next(_numbers)
 
 
 def _missing_statement(result: pq.abc.PGresult) -> bool:

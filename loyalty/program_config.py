@@ -71,10 +71,12 @@ def _key_key(key_hash: str) -> str:
     return f"api-key:{key_hash}"
 
 
-def api_key_program_cached(key_hash: str) -> Program | None:
-    """The key's program (a copy of its own for the caller), or None when not cached."""
+def api_key_program_cached(key_hash: str, *, shared: bool = False) -> Program | None:
+    """The key's program (a copy of its own for the caller), or None when not cached. `shared`: the cached object
+    itself, for a caller that only reads it (the order call's front view: tests/members/api/
+    test_order_front_shared_program.py checks that orders leave it as it was)."""
     program = local_get(_key_key(key_hash))
-    return model_copy(program) if program is not None else None
+    return model_copy(program) if program is not None and not shared else program
 
 
 def api_key_program_remember(key_hash: str, program: Program) -> None:

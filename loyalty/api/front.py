@@ -51,7 +51,8 @@ def fronted(front, view_class: type[APIView]):
 def plain_call_program(request):
     """The program of a plain JSON call with a warm API key, or None for anything the `APIView` should see itself:
     a body not sent as exactly `application/json`, an `Accept` DRF would negotiate, a missing or malformed key, a
-    key whose program is not cached (the `APIView` looks it up and caches it)."""
+    key whose program is not cached (the `APIView` looks it up and caches it). The program is the cached object
+    itself, shared with the process's other calls (a copy cost ~5 us an order): callers only read it."""
     meta = request.META
     if meta.get("CONTENT_TYPE") != JSON or not plain_json_accepted(meta):
         return None
@@ -59,7 +60,7 @@ def plain_call_program(request):
         key_hash = bearer_key_hash(request)
     except exceptions.AuthenticationFailed:
         return None
-    return api_key_program_cached(key_hash) if key_hash is not None else None
+    return api_key_program_cached(key_hash, shared=True) if key_hash is not None else None
 
 
 def json_body(request):

@@ -16,6 +16,7 @@ The window of `at` is [start, at]: lifetime has no start, calendar_year starts o
 program's time zone, rolling_12_months starts at `at` minus one year.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -50,10 +51,27 @@ def _year_before(at: datetime) -> datetime:
     return _years_later(at, -1)
 
 
+# The last window worked out, by (the moment itself, period, zone): an order asks for its moment's window twice (what
+# it adds, then its write statement's metric), a batch once per order of the same moment. Held with its moment, so
+# the moment's identity names it; replaced whole (one assignment), so threads read a consistent entry.
+_last_window: tuple = (None, None, None, None)
+
+
 def tier_window(*, program: Program, at: datetime) -> TierWindow:
-    if program.tier_period == TierPeriod.CALENDAR_YEAR:
-        return TierWindow(period_bounds(LimitPeriod.YEAR, at, program.timezone)[0], at)
-    if program.tier_period == TierPeriod.ROLLING_12_MONTHS:
+    global _last_window
+    period, zone = program.tier_period, program.timezone
+    last_at, last_period, last_zone, window = _last_window
+    if last_at is at and last_period == period and last_zone == zone:
+        return window
+    window = _tier_window(period, zone, at)
+    _last_window = (at, period, zone, window)
+    return window
+
+
+def _tier_window(period: str, zone: str, at: datetime) -> TierWindow:
+    if period == TierPeriod.CALENDAR_YEAR:
+        return TierWindow(period_bounds(LimitPeriod.YEAR, at, zone)[0], at)
+    if period == TierPeriod.ROLLING_12_MONTHS:
         return TierWindow(_year_before(at), at)
     return TierWindow(None, at)
 
@@ -67,19 +85,19 @@ def tier_period_end(*, program: Program, at: datetime) -> datetime | None:
 
 def tier_threshold_units(*, program: Program, threshold: Decimal) -> int:
     """A tier threshold in the integer unit the SQL compares against."""
-    if program.tier_metric == TierMetric.SPEND:
-        return int((threshold * CENTS).to_integral_value())
-    return int(threshold.to_integral_value())
+    return _threshold_units(program.tier_metric == TierMetric.SPEND, threshold)
+
+
+@functools.lru_cache(maxsize=1024)
+def _threshold_units(cents: bool, threshold: Decimal) -> int:
+    """Worked out once per threshold (every order asks for each tier above its member's)."""
+    return int((threshold * CENTS).to_integral_value()) if cents else int(threshold.to_integral_value())
 
 
 def tier_value_display(*, program: Program, units: int) -> int | Decimal:
     if program.tier_metric == TierMetric.SPEND:
         return (Decimal(units) / CENTS).quantize(Decimal("0.01"))
     return units
-
-
-def _param(value):
-    return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
 
 
 def tier_values_sql(*, program: Program, window: TierWindow, member_filter: str, member_params: list) -> tuple:
@@ -113,11 +131,12 @@ def tier_values_sql(*, program: Program, window: TierWindow, member_filter: str,
         )
         params = [program.pk, *member_params]
         group = " GROUP BY o.member_id"
+    adapt = connection.ops.adapt_datetimefield_value  # the connection looked up once (a thread-local each time)
     sql += f" AND {at_column} <= %s"
-    params.append(_param(window.end))
+    params.append(adapt(window.end))
     if window.start is not None:
         sql += f" AND {at_column} >= %s"
-        params.append(_param(window.start))
+        params.append(adapt(window.start))
     return sql + group, params
 
 
@@ -146,11 +165,8 @@ def tier_upgrades(*, member: Member, tiers: list[Tier]) -> list[tuple[Tier, int]
         if member.tier_id is not None:
             return []
         rank = -1
-    return [
-        (tier, tier_threshold_units(program=member.program, threshold=tier.threshold))
-        for tier in tiers[rank + 1 :]
-        if not tier.invite_only
-    ]
+    cents = member.program.tier_metric == TierMetric.SPEND
+    return [(tier, _threshold_units(cents, tier.threshold)) for tier in tiers[rank + 1 :] if not tier.invite_only]
 
 
 def tier_upgrade_target(upgrades: list[tuple[Tier, int]], units: int) -> Tier | None:

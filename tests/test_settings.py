@@ -72,6 +72,7 @@ def test_server_configuration_comes_from_the_environment(tmp_path):
         "DEBUG",
         "ALLOWED_HOSTS",
         "EMAIL_BACKEND",
+        "CACHES",
         DATABASE_URL="postgres://loyal:pw@db.internal:5432/loyalty",
         CELERY_BROKER_URL="redis://cache.internal:6379/0",
         SECRET_KEY="x" * 60,
@@ -91,6 +92,8 @@ def test_server_configuration_comes_from_the_environment(tmp_path):
     assert loaded["ALLOWED_HOSTS"] == ["rewards.example.com", "www.example.com"]
     assert loaded["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
     assert not (tmp_path / "celery-broker").exists()
+    # and the cache of each process (no CACHE_URL) is the project's locmem, without memcached's key check
+    assert loaded["CACHES"]["default"]["BACKEND"] == "loyalty.locmem.LocMemCache"
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -135,7 +135,7 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=EMAIL_CONFIG.get("EMAIL_TIMEOUT
 LOCMEM_MAX_ENTRIES = 20_000
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "loyalty.locmem.LocMemCache",  # Django's, without the memcached key check
         "OPTIONS": {"MAX_ENTRIES": LOCMEM_MAX_ENTRIES},
     }
 }

@@ -20,6 +20,7 @@ CACHES = {
     "default": env.cache("CACHE_URL", default="locmemcache://"),
 }
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["default"]["BACKEND"] = "loyalty.locmem.LocMemCache"  # Django's, without the memcached key check
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", LOCMEM_MAX_ENTRIES)
 # One JSON object per log line, with the request id, unless LOG_FORMAT=plain.
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")

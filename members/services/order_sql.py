@@ -19,13 +19,13 @@ from datetime import datetime
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import JSONField
 from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 from psycopg.types.numeric import Int8
 
 from loyalty.models import Tier
 from members.choices import TierChangeReason, TransactionStatus
 from members.models import Member, Order, TierChange, Transaction
 from members.prepared import fetch_one
+from members.services.bulk_sql import init_listened
 from members.services.sql_params import column_plan, column_values
 from members.tier_selectors import member_tier_units_sql
 
@@ -81,17 +81,13 @@ def _member_from_db(attnames: list[str], values) -> Member:
     """`Member.from_db(...)` for a row of every column: its values set as `Model.__init__` sets them on a new
     instance (straight into its `__dict__`: a foreign key's id descriptor only drops a cached object, and there is
     none yet), without the per-field loop (~7 us). Django's own way if anything listens to a Member's init."""
-    if _init_listened():
+    if init_listened(Member):
         return Member.from_db(DEFAULT_DB_ALIAS, attnames, list(values))
     member = Member.__new__(Member)
     member.__dict__.update(zip(attnames, values, strict=True))
     state = member._state = ModelState()
     state.adding, state.db = False, DEFAULT_DB_ALIAS
     return member
-
-
-def _init_listened() -> bool:
-    return pre_init.has_listeners(Member) or post_init.has_listeners(Member)
 
 
 # --- the writes of one order (PostgreSQL) -------------------------------------------------------------------

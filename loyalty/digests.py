@@ -2,14 +2,25 @@
 The shop computes it server-side; the widget API and the portal's single sign-on verify it. One helper for both,
 so the two never disagree on the encoding."""
 
+import functools
 import hashlib
 import hmac
 
 from loyalty.models import Program
 
+DIGESTS_KEPT = 4096  # expected digests kept per process (a few hundred bytes each)
+
 
 def digest_for(program: Program, customer_id: str) -> str:
-    return hmac.new(program.digest_secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
+    return _digest(program.digest_secret, customer_id)
+
+
+@functools.lru_cache(maxsize=DIGESTS_KEPT)
+def _digest(secret: str, customer_id: str) -> str:
+    """Computed once per secret and customer in this process: a shopper's every widget page asks it again, and the
+    HMAC cost as much as the rest of their identification. Only the expected digest is kept: a presented one is
+    still compared in constant time, and a rotated secret misses."""
+    return hmac.new(secret.encode(), customer_id.encode(), hashlib.sha256).hexdigest()
 
 
 def digest_valid(program: Program, customer_id: str, digest: str) -> bool:

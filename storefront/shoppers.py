@@ -2,13 +2,10 @@
 shopper, their customer id. The shop proves it with `hex(HMAC-SHA256(digest_secret, customer_id))`, compared
 in constant time before any member is looked up, so a wrong digest tells nothing about which customers exist."""
 
-import functools
-import hmac
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from loyalty.api.fields import storable_text
-from loyalty.digests import digest_for
+from loyalty.digests import digest_for, digest_valid
 from loyalty.errors import ApplicationError
 from loyalty.local_cache import local_forget, local_get, local_set, model_copy
 from loyalty.models import Program
@@ -21,7 +18,6 @@ PROGRAM_PARAM = "program"
 _CACHED_PROGRAM = "_loyalty_widget_program"  # the request's own copy
 _SHARED_PROGRAM = "_loyalty_widget_program_shared"  # the cached object, read only
 PROGRAM_SECONDS = 10
-DIGESTS_KEPT = 4096  # expected digests kept per process (a few hundred bytes each)
 
 
 class Unauthorized(ApplicationError):
@@ -101,20 +97,6 @@ def shopper_identify(request, *, shared_program: bool = False) -> Shopper:
     if not customer_id or not digest or not storable_text(customer_id):
         raise Unauthorized(f"Send both {CUSTOMER_HEADER} and {DIGEST_HEADER}.", code="invalid_digest")
     # compare_digest refuses non-ASCII strings (TypeError): such a digest is simply wrong.
-    # As `loyalty.digests.digest_valid`, with the expected digest kept (`_digest_of`).
-    expected = _digest_of(program.digest_secret, customer_id)
-    if not digest.isascii() or not hmac.compare_digest(expected, digest.strip().lower()):
+    if not digest.isascii() or not digest_valid(program, customer_id, digest):
         raise Unauthorized("The customer digest does not match.", code="invalid_digest")
     return Shopper(program=program, customer_id=customer_id)
-
-
-class _Secret(NamedTuple):
-    digest_secret: str
-
-
-@functools.lru_cache(maxsize=DIGESTS_KEPT)
-def _digest_of(secret: str, customer_id: str) -> str:
-    """The shopper's expected digest (`digest_for`), computed once per secret and customer in this process: a
-    shopper's every page asks it again, and the HMAC cost as much as the rest of their identification. Only the
-    expected digest is kept: the presented one is still compared in constant time, and a new secret misses."""
-    return digest_for(_Secret(secret), customer_id)

@@ -25,12 +25,13 @@ def fetch_one(sql: str, params: list, *, binary: bool = False) -> tuple | None:
     connection.close_if_health_check_failed()
     if connection.connection is None:
         connection.ensure_connection()
-    # Prepared unless the settings turn preparing off (DATABASE_PREPARED_STATEMENTS: a transaction-mode pooler).
-    prepare = getattr(connection, "fetch_one_prepare_threshold", None) is not None
     started = time.monotonic()
     try:
         with connection.wrap_database_errors:
-            return Statements.of(connection.connection).fetch_one(sql, params, binary=binary, prepare=prepare)
+            # Prepared unless the settings turn preparing off (DATABASE_PREPARED_STATEMENTS: a transaction-mode pooler).
+            return Statements.of(connection.connection).fetch_one(
+                sql, params, binary=binary, prepare=getattr(connection, "fetch_one_prepares", False)
+            )
     finally:  # a refused statement too, as Django logs its own
         if connection.queries_logged:
             connection.queries_log.append({"sql": sql % tuple(params), "time": f"{time.monotonic() - started:.3f}"})

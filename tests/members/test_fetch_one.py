@@ -1,5 +1,5 @@
-"""members.prepared.fetch_one: one cursor per database connection, a new one once the connection is replaced, and the
-same values whether the row comes in text or binary format."""
+"""members.prepared.fetch_one: its statements prepared per physical connection (a replaced connection prepares them
+again), and the same values whether the row comes in text or binary format."""
 
 import pytest
 from django.db import connection
@@ -19,7 +19,7 @@ def test_binary_and_text_rows_hold_the_same_values():
     assert fetch_one(ROW_SQL, params, binary=True) == fetch_one(ROW_SQL, params)
 
 
-def test_a_replaced_connection_gets_its_own_cursor():
+def test_a_replaced_connection_prepares_its_own_statements():
     # given a read on the current connection
     assert fetch_one("SELECT %s::int", [1]) == (1,)
     # when Django replaces the connection (closed between requests, as an unusable or too old one is)

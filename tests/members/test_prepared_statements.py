@@ -287,7 +287,7 @@ def test_statements_dropped_behind_its_back_are_prepared_again():
 def test_without_a_prepare_threshold_nothing_is_prepared(db, monkeypatch):
     # given preparing off in the settings (DATABASE_PREPARED_STATEMENTS=false: a transaction-mode pooler)
     # (on the wrapper itself: undone through Django's connection proxy, the attribute would be deleted)
-    monkeypatch.setattr(connections[DEFAULT_DB_ALIAS], "fetch_one_prepare_threshold", None)
+    monkeypatch.setattr(connections[DEFAULT_DB_ALIAS], "fetch_one_prepares", False)
     # when a statement runs, then it runs unnamed with the same row
     assert fetch_one("SELECT %s::int + 2", [1]) == (3,)
     assert "SELECT $1::int + 2" not in _prepared()

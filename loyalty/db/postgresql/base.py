@@ -34,7 +34,7 @@ def socket_is_quiet(fileno: int) -> bool:
 class DatabaseWrapper(base.DatabaseWrapper):
     # Whether `members.prepared.fetch_one` prepares its statements: OPTIONS has a prepare threshold
     # (config/settings/base.py; off behind a transaction-mode pooler).
-    fetch_one_prepare_threshold: int | None = None
+    fetch_one_prepares = False
 
     def get_new_connection(self, conn_params):
         """The connection with no prepare threshold of its own: Django's cursors bind values into the text
@@ -45,7 +45,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         itself (statements.py)."""
         connection = super().get_new_connection(conn_params)
         # From the settings, not the connection: a pooled one comes back with the None set here.
-        self.fetch_one_prepare_threshold = self.settings_dict["OPTIONS"].get("prepare_threshold")
+        self.fetch_one_prepares = self.settings_dict["OPTIONS"].get("prepare_threshold") is not None
         connection.prepare_threshold = None
         return connection
 

@@ -18,18 +18,22 @@ program's time zone, rolling_12_months starts at `at` minus one year.
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from psycopg.types.numeric import Int8
 
 from loyalty.choices import LimitPeriod, TierMetric, TierPeriod
 from loyalty.models import Program, Tier
 from loyalty.periods import period_bounds
 from members.choices import EARNING_KINDS, TransactionStatus
-from members.models import Member, Transaction
+from members.models import Member
+from members.prepared import fetch_one
 
 CENTS = Decimal("100")
 
@@ -100,44 +104,65 @@ def tier_value_display(*, program: Program, units: int) -> int | Decimal:
     return units
 
 
-def tier_values_sql(*, program: Program, window: TierWindow, member_filter: str, member_params: list) -> tuple:
-    """`SELECT member_id, value` for the program's metric in `window`, one row per member with activity.
-    `member_filter` restricts the member column (`= %s`, `BETWEEN %s AND %s`, `IN (…)`): every path that
-    evaluates tiers, from one member in real time to a million in the job, goes through this one query."""
+class _MetricRows(NamedTuple):
+    """The rows a program's metric counts for some members, before the window: SQL over the aliases `t` (ledger)
+    and `o` (orders). Shared by the sums of `tier_values_sql` and the walk of `member_tier_kept_until`."""
+
+    member: str  # the member column
+    at: str  # when a row counts
+    id: str  # the row's id (ties of `at` in a walk)
+    units: str  # what one row adds (`orders`: 0 for a fully refunded order)
+    source: str  # FROM … WHERE …, the window left to add
+    params: list
+
+
+def _metric_rows(*, program: Program, member_filter: str, member_params: list) -> _MetricRows:
     if program.tier_metric == TierMetric.POINTS_EARNED:
         kinds = ", ".join(["%s"] * len(EARNING_KINDS))
-        at_column = "COALESCE(o.placed_at, t.created_at)"
         # The orders are restricted to the same members in the join itself, so the database reads only
         # their orders (by index) instead of hashing the whole order table for every chunk.
-        sql = (
-            "SELECT t.member_id AS member_id, SUM(t.points) AS value"
-            " FROM members_transaction t LEFT JOIN members_order o ON o.id = t.order_id"
+        source = (
+            "FROM members_transaction t LEFT JOIN members_order o ON o.id = t.order_id"
             f" AND o.program_id = %s AND o.member_id {member_filter}"
             f" WHERE t.program_id = %s AND t.member_id {member_filter} AND t.status = %s AND t.kind IN ({kinds})"
         )
         params = [program.pk, *member_params, program.pk, *member_params, TransactionStatus.ACTIVE, *EARNING_KINDS]
-        group = " GROUP BY t.member_id"
+        return _MetricRows("t.member_id", "COALESCE(o.placed_at, t.created_at)", "t.id", "t.points", source, params)
+    if program.tier_metric == TierMetric.SPEND:
+        units = "ROUND((o.subtotal - o.refunded_amount) * 100)"
     else:
-        at_column = "o.placed_at"
-        if program.tier_metric == TierMetric.SPEND:
-            value = "CAST(SUM(ROUND((o.subtotal - o.refunded_amount) * 100)) AS BIGINT)"
-            counted = ""
-        else:
-            value = "COUNT(*)"
-            counted = " AND (o.refunded_amount < o.subtotal OR o.subtotal = 0)"
-        sql = (
-            f"SELECT o.member_id AS member_id, {value} AS value FROM members_order o"
-            f" WHERE o.program_id = %s AND o.member_id {member_filter}{counted}"
-        )
-        params = [program.pk, *member_params]
-        group = " GROUP BY o.member_id"
+        units = f"CASE WHEN {_COUNTED_ORDER} THEN 1 ELSE 0 END"
+    source = f"FROM members_order o WHERE o.program_id = %s AND o.member_id {member_filter}"
+    return _MetricRows("o.member_id", "o.placed_at", "o.id", units, source, [program.pk, *member_params])
+
+
+_COUNTED_ORDER = "(o.refunded_amount < o.subtotal OR o.subtotal = 0)"  # `orders`: not fully refunded
+
+
+def _within(rows: _MetricRows, window: TierWindow) -> tuple[str, list]:
+    """`rows` restricted to `window`: the SQL after their source and its parameters."""
     adapt = connection.ops.adapt_datetimefield_value  # the connection looked up once (a thread-local each time)
-    sql += f" AND {at_column} <= %s"
-    params.append(adapt(window.end))
+    sql, params = f" AND {rows.at} <= %s", [adapt(window.end)]
     if window.start is not None:
-        sql += f" AND {at_column} >= %s"
+        sql += f" AND {rows.at} >= %s"
         params.append(adapt(window.start))
-    return sql + group, params
+    return sql, params
+
+
+def tier_values_sql(*, program: Program, window: TierWindow, member_filter: str, member_params: list) -> tuple:
+    """`SELECT member_id, value` for the program's metric in `window`, one row per member with activity.
+    `member_filter` restricts the member column (`= %s`, `BETWEEN %s AND %s`, `IN (…)`): every path that
+    evaluates tiers, from one member in real time to a million in the job, goes through this one query."""
+    rows = _metric_rows(program=program, member_filter=member_filter, member_params=member_params)
+    if program.tier_metric == TierMetric.POINTS_EARNED:
+        value, counted = "SUM(t.points)", ""
+    elif program.tier_metric == TierMetric.SPEND:
+        value, counted = f"CAST(SUM({rows.units}) AS BIGINT)", ""
+    else:
+        value, counted = "COUNT(*)", f" AND {_COUNTED_ORDER}"
+    window_sql, window_params = _within(rows, window)
+    sql = f"SELECT {rows.member} AS member_id, {value} AS value {rows.source}{counted}{window_sql}"
+    return f"{sql} GROUP BY {rows.member}", [*rows.params, *window_params]
 
 
 def tiers_by_rank(*, program_id: int) -> list[Tier]:
@@ -288,38 +313,35 @@ def member_tier_kept_until(*, member: Member, standing: TierStanding, at: dateti
         return None
     if program.tier_period == TierPeriod.CALENDAR_YEAR:
         return tier_period_end(program=program, at=at)
-    # Rolling: walk the window's activity oldest first; the tier lasts until the row whose sliding out
-    # takes the value below the threshold has been in the window for a year.
-    units = standing.units
-    for happened_at, units_of_row in _member_activity_in_window(member=member, at=at):
-        units -= units_of_row
-        if units < needed:
-            return _years_later(happened_at, 1) + timedelta(microseconds=1)
-    return None
+    # Rolling: the tier lasts until the row whose sliding out takes the value below the threshold has been in the
+    # window for a year.
+    happened_at = _first_row_below(member=member, units=standing.units, needed=needed, at=at)
+    return None if happened_at is None else _years_later(happened_at, 1) + timedelta(microseconds=1)
 
 
-def _member_activity_in_window(*, member: Member, at: datetime):
+def _first_row_below(*, member: Member, units: int, needed: int, at: datetime) -> datetime | None:
+    """When the first of the member's rows in the window of `at` (oldest first) happened whose sliding out, with
+    the rows before it, leaves less than `needed` of `units`; None if none does. One statement, the running sum
+    in the database (a member's year of activity read row by row through the ORM cost a first view of the widget
+    more than the rest of its answer), prepared on PostgreSQL."""
     program = member.program
-    window = tier_window(program=program, at=at)
-    if program.tier_metric == TierMetric.POINTS_EARNED:
-        rows = (
-            Transaction.objects.filter(member=member, status=TransactionStatus.ACTIVE, kind__in=EARNING_KINDS)
-            .annotate(happened_at=Coalesce("order__placed_at", "created_at"))
-            .filter(happened_at__gte=window.start, happened_at__lte=window.end)
-            .order_by("happened_at", "id")
-            .values_list("happened_at", "points")
-        )
-        return rows.iterator(chunk_size=500)
-    orders = member.orders.filter(placed_at__gte=window.start, placed_at__lte=window.end).order_by("placed_at", "id")
-    if program.tier_metric == TierMetric.SPEND:
-        return (
-            (o.placed_at, int((o.subtotal - o.refunded_amount) * CENTS))
-            for o in orders.only("placed_at", "subtotal", "refunded_amount").iterator(chunk_size=500)
-        )
-    return (
-        (o.placed_at, 1 if (o.refunded_amount < o.subtotal or o.subtotal == 0) else 0)
-        for o in orders.only("placed_at", "subtotal", "refunded_amount").iterator(chunk_size=500)
+    rows = _metric_rows(program=program, member_filter="= %s", member_params=[member.pk])
+    window_sql, window_params = _within(rows, tier_window(program=program, at=at))
+    sql = (
+        f"SELECT a.at FROM (SELECT {rows.at} AS at, {rows.id} AS id, SUM({rows.units}) OVER"
+        f" (ORDER BY {rows.at}, {rows.id} ROWS UNBOUNDED PRECEDING) AS gone {rows.source}{window_sql}) a"
+        " WHERE a.gone > %s ORDER BY a.at, a.id LIMIT 1"
     )
+    params = [*rows.params, *window_params, units - needed]
+    if connection.vendor == "postgresql":  # one typing of the text, one prepared statement (psycopg types by size)
+        params = [Int8(value) if type(value) is int else value for value in params]
+    row = fetch_one(sql, params)
+    if row is None:
+        return None
+    happened_at = row[0]
+    if isinstance(happened_at, str):  # SQLite: its text, or a naive UTC moment from its column's declared type
+        happened_at = parse_datetime(happened_at)
+    return timezone.make_aware(happened_at, UTC) if timezone.is_naive(happened_at) else happened_at
 
 
 def member_tier_progress(*, member: Member, at: datetime) -> dict:

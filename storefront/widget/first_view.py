@@ -43,7 +43,8 @@ from storefront.widget.selectors import ACTIVE_VOUCHERS, RECENT_TRANSACTIONS, me
 from storefront.widget.serializers import as_member_expiry, as_member_next_tier, reward_blocked_by
 
 _MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
-# DRF's `DateTimeField` output without its per-call look-ups (members/api/serializers.py, tested there).
+# DRF's `DateTimeField` output without its per-call look-ups (members/api/serializers.py, tested there), in the
+# current time zone as the build looked it up once (`zone`).
 _moment = _datetime_text
 
 
@@ -196,7 +197,7 @@ def _unpack(row: tuple, lists: tuple[str, ...]) -> dict:
     return parts
 
 
-def _transaction_data(row: tuple) -> dict:
+def _transaction_data(row: tuple, zone) -> dict:
     """A ledger row as `TransactionOutputSerializer` renders it."""
     id_, kind, points, balance_after, status, description, created_at, expires_at = row
     return {
@@ -206,12 +207,12 @@ def _transaction_data(row: tuple) -> dict:
         "balance_after": balance_after,
         "status": status,
         "description": description,
-        "created_at": _moment(created_at),
-        "expires_at": _moment(expires_at),
+        "created_at": _moment(created_at, zone),
+        "expires_at": _moment(expires_at, zone),
     }
 
 
-def _reward_data(reward: RewardRow, member: Member) -> dict:
+def _reward_data(reward: RewardRow, member: Member, zone) -> dict:
     """A reward as `storefront.widget.serializers.widget_rewards` renders it (`RewardOutputSerializer` + two)."""
     blocked_by = reward_blocked_by(reward, member)
     min_tier = reward.min_tier
@@ -233,14 +234,14 @@ def _reward_data(reward: RewardRow, member: Member) -> dict:
         "code_expiry_days": reward.code_expiry_days,
         "variable": reward.variable,
         "max_points": reward.max_points,
-        "starts_at": _moment(reward.starts_at),
-        "ends_at": _moment(reward.ends_at),
+        "starts_at": _moment(reward.starts_at, zone),
+        "ends_at": _moment(reward.ends_at, zone),
         "redeemable": blocked_by is None,
         "blocked_by": blocked_by,
     }
 
 
-def _voucher_data(voucher: VoucherRow, now: datetime) -> dict:
+def _voucher_data(voucher: VoucherRow, now: datetime, zone) -> dict:
     """An active code as `VoucherOutputSerializer` renders it (its status as of now, as the serializer's)."""
     expired = voucher.expires_at is not None and voucher.expires_at <= now
     return {
@@ -262,9 +263,9 @@ def _voucher_data(voucher: VoucherRow, now: datetime) -> dict:
         "product_id": voucher.product_id,
         "used": voucher.status == VoucherStatus.USED,
         "status": VoucherStatus.EXPIRED.value if expired else voucher.status,
-        "expires_at": _moment(voucher.expires_at),
-        "used_at": _moment(voucher.used_at),
-        "created_at": _moment(voucher.created_at),
+        "expires_at": _moment(voucher.expires_at, zone),
+        "used_at": _moment(voucher.used_at, zone),
+        "created_at": _moment(voucher.created_at, zone),
     }
 
 
@@ -338,7 +339,7 @@ def me_first_view(
         "vouchers": vouchers,
         "next_expiry": next_expiry,
     }
-    answer_now = timezone.now()
+    answer_now, zone = timezone.now(), timezone.get_current_timezone()
     data = {
         "member": member_answer(
             member,
@@ -351,13 +352,15 @@ def me_first_view(
         "tier_progress": {
             **progress,
             "fraction": float(progress["fraction"]),
-            "kept_until": _moment(progress["kept_until"]),
+            "kept_until": _moment(progress["kept_until"], zone),
         },
-        "transactions": [_transaction_data(t) for t in _rows(parts["tx"])],
-        "rewards": [_reward_data(reward, member) for reward in live],
-        "vouchers": [_voucher_data(voucher, answer_now) for voucher in vouchers],
+        "transactions": [_transaction_data(t, zone) for t in _rows(parts["tx"])],
+        "rewards": [_reward_data(reward, member, zone) for reward in live],
+        "vouchers": [_voucher_data(voucher, answer_now, zone) for voucher in vouchers],
         "next_expiry": (
-            {"points": next_expiry["points"], "expires_at": _moment(next_expiry["expires_at"])} if next_expiry else None
+            {"points": next_expiry["points"], "expires_at": _moment(next_expiry["expires_at"], zone)}
+            if next_expiry
+            else None
         ),
     }
     return data, me_deadline(member=member, overview=overview, at=at)

@@ -19,7 +19,6 @@ membership rules are the segment module's), and a program whose tier settings ch
 it was cached (the statement's tier metric SQL follows that copy)."""
 
 import functools
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -322,8 +321,6 @@ def me_first_view(
 
     tiers, tiers_by_id = catalog.tiers, catalog.tiers_by_id
     fields = dict(zip(_MEMBER, parts["member"], strict=True))
-    if isinstance(fields["attributes"], str):  # Django reads jsonb as text (its field decodes it)
-        fields["attributes"] = json.loads(fields["attributes"])
     member = Member(id=member_id, program=program, **fields)
     member.tier = tiers_by_id.get(member.tier_id)
 

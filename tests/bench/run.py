@@ -537,7 +537,8 @@ Method: gunicorn `config.wsgi` with {load.workers} sync workers on 127.0.0.1, se
 (the production settings over plain HTTP; API and widget throttles raised so they never refuse, though they still
 run), a throwaway PostgreSQL database seeded by `manage.py seed_bench` with three times {load.customers:,} members
 (two years of orders, refunds, redemptions and expiring lots per member; orders pick from the first {load.customers:,},
-every member is a widget shopper: tests/bench/prepare.py SHOPPERS_PER_CUSTOMER), Celery tasks published to {broker_name} (no worker
+every member is a widget shopper: tests/bench/prepare.py SHOPPERS_PER_CUSTOMER; then `run_job recalculate_tiers`, so that
+members hold the tier their history earns, as in a live program), Celery tasks published to {broker_name} (no worker
 runs: what an endpoint queues is not part of its time). wrk with {load.connections} connections, one script per
 endpoint: `orders.lua` POSTs an order body (a new order id each time; {1 - load.new_share:.0%} of the orders for
 one of the {load.customers:,} seeded members, the rest for new customers) to the two baselines and the order API;

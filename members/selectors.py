@@ -17,8 +17,12 @@ def member_get(*, program: Program, customer_id: str) -> Member:
     another program's member is indistinguishable from one that does not exist."""
     member = Member.objects.select_related("tier").filter(program=program, customer_id=customer_id).first()
     if member is None:
-        raise NotFound(f"No member with customer_id {customer_id!r}.", code="member_not_found")
+        raise member_not_found(customer_id)
     return member
+
+
+def member_not_found(customer_id: str) -> NotFound:
+    return NotFound(f"No member with customer_id {customer_id!r}.", code="member_not_found")
 
 
 def transaction_list(*, member: Member) -> QuerySet[Transaction]:

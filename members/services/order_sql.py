@@ -33,7 +33,7 @@ from members.tier_selectors import member_tier_units_sql
 
 
 @functools.cache
-def _member_select(vendor: str) -> tuple[str, list[str], list[tuple[int, list, object]]]:
+def _member_select(vendor: str, lock: bool = True) -> tuple[str, list[str], list[tuple[int, list, object]]]:
     """The locking read's SQL, the attribute names of its columns, and the converters of the columns that need one
     (dates, decimals and booleans on SQLite), as the ORM's compiler finds them. On PostgreSQL the row is read in
     binary (`_BINARY`): JSON arrives decoded by psycopg (json.loads, as `JSONField.from_db_value` would) and no
@@ -51,8 +51,9 @@ def _member_select(vendor: str) -> tuple[str, list[str], list[tuple[int, list, o
         if found:
             converters.append((index, found, column))
     columns = ", ".join(f'"{table}"."{field.column}"' for field in fields)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = f'SELECT {columns} FROM "{table}" WHERE "{table}"."program_id" = %s AND "{table}"."customer_id" = %s{lock}'
+    for_update = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+    sql = f'SELECT {columns} FROM "{table}" WHERE "{table}"."program_id" = %s AND "{table}"."customer_id" = %s'
+    sql += for_update
     return sql, [field.attname for field in fields], converters
 
 
@@ -64,8 +65,14 @@ _BINARY = {"postgresql"}
 def member_locked(*, program_id: int, customer_id: str) -> Member | None:
     """The program's member with this customer id, locked for the rest of the current transaction (SQLite
     serialises writers anyway), or None. Its program and tier are for the caller to attach (no join)."""
+    return member_read(program_id=program_id, customer_id=customer_id, lock=True)
+
+
+def member_read(*, program_id: int, customer_id: str, lock: bool = False) -> Member | None:
+    """`member_locked`, locked only if `lock`: the same one prepared statement for the hot reads that change
+    nothing (the widget's points preview)."""
     vendor = connection.vendor
-    sql, attnames, converters = _member_select(vendor)
+    sql, attnames, converters = _member_select(vendor, lock)
     row = fetch_one(sql, [program_id, customer_id], binary=vendor in _BINARY)
     if row is None:
         return None

@@ -12,10 +12,13 @@ from psycopg.types.numeric import Int8
 
 from loyalty.choices import ExpiryPolicy, TierPeriod
 from loyalty.models import Program
+from loyalty.program_config import ProgramConfig
 from members.choices import TransactionStatus
 from members.models import Member, Transaction
 from members.prepared import fetch_one
-from members.selectors import transaction_list
+from members.selectors import member_not_found, transaction_list
+from members.services.order_sql import member_read
+from members.services.orders import member_configured
 from members.tier_selectors import member_tier_progress, tier_list, tier_period_end
 from rewards.choices import VoucherStatus
 from rewards.models import Reward
@@ -165,6 +168,16 @@ def member_me_version(*, program: Program, customer_id: str) -> MeVersion | None
     kept_version, etag, body = row[7:]
     kept = Answer(body=bytes(body), etag=etag) if body is not None and kept_version == token else None
     return MeVersion(member_id=row[0], token=token, kept=kept, catalog=row[6])
+
+
+def member_configured_get(*, program: Program, config: ProgramConfig, customer_id: str) -> Member:
+    """`member_get` for a read that changes nothing and runs on every product page (the points preview): one
+    prepared statement instead of the ORM's (whose compiling cost the preview two thirds of its time), the program
+    and tier from the loaded configuration."""
+    member = member_read(program_id=program.pk, customer_id=customer_id)
+    if member is None:
+        raise member_not_found(customer_id)
+    return member_configured(member, program=program, config=config)
 
 
 def member_for_me(*, member_id: int) -> Member:

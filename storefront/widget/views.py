@@ -37,6 +37,7 @@ from storefront.widget.first_view import me_first_view
 from storefront.widget.selectors import (
     earning_rules_live,
     me_deadline,
+    member_configured_get,
     member_for_me,
     member_me_version,
     member_overview,
@@ -271,15 +272,15 @@ class WidgetPointsPreviewApi(WidgetApi):
     def get(self, request):
         serializer = self.InputSerializer(data={"subtotal": request.query_params.get("subtotal", "")})
         serializer.is_valid(raise_exception=True)
-        program = request.program
+        program, config = request.program, program_config(request.program)
         multiplier, member, now = Decimal("1"), None, timezone.now()
         if request.shopper.customer_id is not None:
-            member = self.shopper_member(request)
+            member = member_configured_get(program=program, config=config, customer_id=request.shopper.customer_id)
             multiplier = member.tier.multiplier if member.tier else multiplier
         points = order_points(
             program=program,
             # Segment-limited rules count for their members only (never for a guest).
-            rules=order_rules_for(program_config(program).rules, member, at=now),
+            rules=order_rules_for(config.rules, member, at=now),
             subtotal=serializer.validated_data["subtotal"],
             placed_at=now,
             tier_multiplier=multiplier,

@@ -12,7 +12,8 @@ from tests.storefront.conftest import widget_client
 pytestmark = pytest.mark.django_db
 
 # The program, then its rules and tiers (loyalty/program_config.py, as orders read them) are cached for a few
-# seconds: a cold guest call reads them, a warm one reads nothing; a shopper's adds the member (tier joined).
+# seconds: a cold guest call reads them, a warm one reads nothing; a shopper's adds the member (one prepared
+# statement; the tier from the cached configuration).
 COLD_GUEST_PREVIEW_QUERIES = 3
 GUEST_PREVIEW_QUERIES = 0
 SHOPPER_PREVIEW_QUERIES = 1
@@ -84,3 +85,24 @@ def test_a_rule_saved_in_the_admin_shows_in_the_next_preview(program):
     EarningRuleFactory(program=program, type=RuleType.ORDER_THRESHOLD, min_subtotal=Decimal("5"), points=10)
     # then the cached rules are dropped and the next preview counts it
     assert client.get("/api/widget/v1/points-preview?subtotal=9").json()["points"] == 19
+
+
+def test_a_tier_newer_than_the_cached_configuration_still_counts(program):
+    # given a warm shopper preview (the program's rules and tiers cached) at Gold's 1.5
+    gold = TierFactory(program=program, key="gold", multiplier=Decimal("1.5"))
+    member = member_with_points(program, 0, customer_id="c-1", tier=gold)
+    client = widget_client(program, "c-1")
+    assert client.get("/api/widget/v1/points-preview?subtotal=10").json()["points"] == 15
+    # when the member is moved to a tier the cached configuration does not hold yet (a bulk update, no signal)
+    platinum = TierFactory.build(program=program, key="platinum", multiplier=Decimal("3"))
+    TierFactory._meta.model.objects.bulk_create([platinum])
+    type(member).objects.filter(pk=member.pk).update(tier=platinum)
+
+    # then the preview reads that tier and counts its multiplier
+    assert client.get("/api/widget/v1/points-preview?subtotal=10").json()["points"] == 30
+
+
+def test_an_unknown_signed_shopper_is_404_as_before(program):
+    response = widget_client(program, "nobody").get("/api/widget/v1/points-preview?subtotal=10")
+    assert response.status_code == 404
+    assert response.json()["error"] == {"code": "member_not_found", "message": "No member with customer_id 'nobody'."}

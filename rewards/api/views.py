@@ -17,6 +17,7 @@ from rewards.api.serializers import (
     RewardOutputSerializer,
     VoucherCheckSerializer,
     VoucherOutputSerializer,
+    redemption_answer,
 )
 from rewards.selectors import reward_get, reward_list, voucher_get, voucher_list
 from rewards.services.redemptions import (
@@ -139,7 +140,7 @@ class RedemptionCreateApi(APIView):
         reward = reward_get(program=request.program, reward_id=serializer.validated_data["reward_id"])
         redemption, created = reward_redeem(member=member, reward=reward, idempotency_key=idempotency_key)
         return Response(
-            RedemptionOutputSerializer(redemption).data,
+            redemption_answer(redemption, request.program),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -244,7 +245,7 @@ class CheckoutDiscountCreateApi(APIView):
             idempotency_key=idempotency_key,
         )
         return Response(
-            RedemptionOutputSerializer(redemption).data,
+            redemption_answer(redemption, request.program),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -18,7 +18,7 @@ from loyalty.api.fields import (
 from loyalty.api.schema import auth_errors, error_response, write_errors
 from members.api.serializers import MemberOutputSerializer, member_with_program
 from referrals.services.flows import order_paid
-from rewards.api.serializers import RedemptionOutputSerializer
+from rewards.api.serializers import RedemptionOutputSerializer, redemption_answer
 from rewards.selectors import reward_get
 from rewards.services.redemptions import reward_redeem
 from storefront.pos.selectors import LOOKUP_KEYS, MAX_CANDIDATES, member_candidates, member_find
@@ -168,6 +168,6 @@ class PosRedemptionCreateApi(APIView):
             member=member, reward=reward, idempotency_key=f"pos:{data['store_id']}:{key}" if key else ""
         )
         return Response(
-            RedemptionOutputSerializer(redemption).data,
+            redemption_answer(redemption, request.program),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )

@@ -21,7 +21,7 @@ from loyalty.program_config import program_config
 from loyalty.rules import order_points
 from members.segments import order_rules_for
 from members.selectors import member_get
-from rewards.api.serializers import RedemptionOutputSerializer
+from rewards.api.serializers import RedemptionOutputSerializer, redemption_answer
 from rewards.selectors import reward_get
 from rewards.services.redemptions import reward_redeem
 from storefront.shoppers import (
@@ -251,7 +251,7 @@ class WidgetRedemptionCreateApi(WidgetApi):
             member=member, reward=reward, idempotency_key=f"widget:{idempotency_key}" if idempotency_key else ""
         )
         return Response(
-            RedemptionOutputSerializer(redemption).data,
+            redemption_answer(redemption, request.program),
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 

@@ -220,7 +220,10 @@ def _redemption_replay(*, member: Member, key: str, fingerprint: str) -> Redempt
 
 # `<> ''` as the unique index's condition: a prepared statement's generic plan knows no value, so it can use that
 # partial index only when the statement itself implies its condition.
-_KEY_USED_SQL = f"SELECT 1 FROM {Redemption._meta.db_table} WHERE program_id = %s AND idempotency_key = %s AND idempotency_key <> ''"
+_KEY_USED_SQL = (
+    f"SELECT 1 FROM {Redemption._meta.db_table}"
+    " WHERE program_id = %s AND idempotency_key = %s AND idempotency_key <> ''"
+)
 
 
 def _redemption_key_used(*, program_id: int, key: str) -> bool:

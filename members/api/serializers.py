@@ -1,6 +1,7 @@
 """The answers shared by several endpoints: a **member** and a ledger **transaction** (contract §3)."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
@@ -91,6 +92,12 @@ def member_data(member: Member, program) -> dict:
 
 _DATE = serializers.DateField()
 _DATETIME = serializers.DateTimeField()
+_MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+def money_text(value: Decimal | None) -> str | None:
+    """A money amount as the API's 2-place `DecimalField`s render it (`"5.00"`), None as null."""
+    return None if value is None else _MONEY.to_representation(value)
 
 
 def _datetime_text(moment: datetime | None, zone=None) -> str | None:

@@ -5,7 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from members.api.serializers import MemberOutputSerializer, _datetime_text, member_answer
+from members.api.serializers import MemberOutputSerializer, _datetime_text, member_answer, money_text
 from rewards.choices import VoucherStatus
 from rewards.models import Redemption, Reward, Voucher
 
@@ -146,9 +146,6 @@ class RedemptionOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-_MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
-
-
 def redemption_answer(redemption: Redemption, program) -> dict:
     """`RedemptionOutputSerializer(redemption).data` built directly (tests/rewards/api/test_redemption_answer.py
     compares the two): the ModelSerializer builds its fields and its nested member serializer's on every call, more
@@ -163,7 +160,7 @@ def redemption_answer(redemption: Redemption, program) -> dict:
         "reward": {"id": reward.pk, "key": reward.key, "name": reward.name, "type": str(reward.type)},
         "code": voucher.code,
         "points_spent": redemption.points_spent,
-        "value": None if redemption.value is None else _MONEY.to_representation(redemption.value),
+        "value": money_text(redemption.value),
         "expires_at": _datetime_text(voucher.expires_at),
         "status": str(redemption.status),
         "fulfilment_status": str(redemption.fulfilment_status),

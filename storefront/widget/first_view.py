@@ -26,11 +26,10 @@ from typing import NamedTuple
 from django.db import connection
 from django.utils import timezone
 from psycopg.types.numeric import Int8
-from rest_framework import serializers
 
 from loyalty.local_cache import local_get, local_set
 from loyalty.models import Program, Tier
-from members.api.serializers import _datetime_text, member_answer
+from members.api.serializers import _datetime_text, member_answer, money_text
 from members.choices import TransactionStatus
 from members.models import Member, Transaction
 from members.prepared import fetch_one
@@ -41,14 +40,9 @@ from storefront.widget.caching import ME_SECONDS
 from storefront.widget.selectors import ACTIVE_VOUCHERS, RECENT_TRANSACTIONS, me_deadline, next_expiry_of_lot
 from storefront.widget.serializers import as_member_expiry, as_member_next_tier, reward_blocked_by
 
-_MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
 # DRF's `DateTimeField` output without its per-call look-ups (members/api/serializers.py, tested there), in the
 # current time zone as the build looked it up once (`zone`).
 _moment = _datetime_text
-
-
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else _MONEY.to_representation(value)
 
 
 class RewardRow(NamedTuple):
@@ -220,7 +214,7 @@ def _reward_data(reward: RewardRow, member: Member, zone) -> dict:
         "key": reward.key,
         "name": reward.name,
         "type": reward.type,
-        "value": _money(reward.value),
+        "value": money_text(reward.value),
         "points_cost": reward.points_cost,
         "min_tier": min_tier.key if min_tier else None,
         "min_tier_name": min_tier.name if min_tier else None,
@@ -228,7 +222,7 @@ def _reward_data(reward: RewardRow, member: Member, zone) -> dict:
         "description": reward.description,
         "image_url": reward.image_url,
         "product_id": reward.product_id,
-        "min_subtotal": _money(reward.min_subtotal),
+        "min_subtotal": money_text(reward.min_subtotal),
         "limit_per_member": reward.limit_per_member,
         "code_expiry_days": reward.code_expiry_days,
         "variable": reward.variable,
@@ -257,8 +251,8 @@ def _voucher_data(voucher: VoucherRow, now: datetime, zone) -> dict:
         ),
         "name": voucher.name,
         "type": voucher.type,
-        "value": _money(voucher.value),
-        "min_subtotal": _money(voucher.min_subtotal),
+        "value": money_text(voucher.value),
+        "min_subtotal": money_text(voucher.min_subtotal),
         "product_id": voucher.product_id,
         "used": voucher.status == VoucherStatus.USED,
         "status": VoucherStatus.EXPIRED.value if expired else voucher.status,

@@ -5,6 +5,8 @@ import pytest
 from django.utils import timezone
 
 from loyalty.choices import RuleType
+from loyalty.models import Tier
+from members.models import Member
 from tests.factories import EarningRuleFactory, TierFactory
 from tests.factories.rewards import member_with_points
 from tests.storefront.conftest import widget_client
@@ -94,9 +96,8 @@ def test_a_tier_newer_than_the_cached_configuration_still_counts(program):
     client = widget_client(program, "c-1")
     assert client.get("/api/widget/v1/points-preview?subtotal=10").json()["points"] == 15
     # when the member is moved to a tier the cached configuration does not hold yet (a bulk update, no signal)
-    platinum = TierFactory.build(program=program, key="platinum", multiplier=Decimal("3"))
-    TierFactory._meta.model.objects.bulk_create([platinum])
-    type(member).objects.filter(pk=member.pk).update(tier=platinum)
+    [platinum] = Tier.objects.bulk_create([TierFactory.build(program=program, key="platinum", multiplier=Decimal("3"))])
+    Member.objects.filter(pk=member.pk).update(tier=platinum)
 
     # then the preview reads that tier and counts its multiplier
     assert client.get("/api/widget/v1/points-preview?subtotal=10").json()["points"] == 30

@@ -7,6 +7,7 @@ from django.utils import timezone, translation
 from hypothesis import HealthCheck, settings
 from rest_framework.test import APIClient
 
+from loyalty.api import fixed_window
 from loyalty.db.postgresql.statements import statements_forget
 from loyalty.services.api_keys import api_key_issue
 from members.services.ledger import ledger_verify
@@ -30,6 +31,16 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _throttle_windows_pinned():
+    """The throttles count calls in fixed windows of the wall clock: a test that makes a limit's calls would start a
+    new count, and fail by chance, when a minute boundary fell between two of them. Their clock stands 30 s into a
+    minute (and an hour, and a day) instead; tests of the windows themselves move it."""
+    with pytest.MonkeyPatch.context() as pinned:  # its own: a test's `monkeypatch.undo()` leaves it in place
+        pinned.setattr(fixed_window, "clock", lambda: 1_800_000_030.0)
+        yield
 
 
 @pytest.fixture(autouse=True)

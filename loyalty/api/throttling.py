@@ -1,16 +1,11 @@
-"""Throttling per program (server API) — one bucket per API key's program, shared by all its keys.
-
-A fixed-window counter: one cache `incr` per call (and an `add` for the window's first), whatever the rate.
-DRF's `SimpleRateThrottle` keeps every timestamp of the window in one cache entry and reads and writes it
-whole on every call: at a few hundred calls a second that list is thousands of entries long and costs more
-than the order it guards. A fixed window may let a burst of up to twice the rate through across a window
-boundary, which is what the limit is for (protecting the service), not exact accounting."""
-
-import time
+"""Throttling per program (server API): one bucket per API key's program, shared by all its keys, counted in fixed
+windows (loyalty/api/fixed_window.py)."""
 
 from django.core.cache import cache
 from rest_framework.settings import api_settings
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+from loyalty.api.fixed_window import window_call
 
 
 class ProgramRateThrottle(BaseThrottle):
@@ -37,27 +32,8 @@ class ProgramRateThrottle(BaseThrottle):
         rate = self.get_rate()
         if rate is None:
             return True
-        allowed, window = SimpleRateThrottle.parse_rate(None, rate)
-        now = time.time()
-        start = int(now // window) * window
-        self.wait_seconds = start + window - now
-        key = f"throttle_{self.scope}_{ident}_{start}"
-        return self._window_count(key, window) <= allowed
-
-    def _window_count(self, key: str, window: int) -> int:
-        """This call's number in its window. Every call but the window's first finds the entry, so `incr` comes
-        first: one cache operation a call (an `add` first would be two, and pickle a value it throws away)."""
-        try:
-            return self.cache.incr(key)
-        except ValueError:  # the window's first call: no entry yet
-            pass
-        if self.cache.add(key, 1, window + 1):
-            return 1
-        try:
-            return self.cache.incr(key)  # another call added it in between
-        except ValueError:  # ...and it expired already: a new window
-            self.cache.add(key, 1, window + 1)
-            return 1
+        allowed, self.wait_seconds = window_call(self.cache, f"throttle_{self.scope}_{ident}", rate)
+        return allowed
 
     def wait(self) -> float:
         return self.wait_seconds

@@ -1,18 +1,14 @@
-"""Widget throttles: one bucket per identified shopper, one per IP address (rates: settings.WIDGET_THROTTLE_RATES).
-
-Fixed-window counters: one cache `add` (a window's first call) or `incr` per call, whatever the rate. DRF's
-`SimpleRateThrottle` stores every timestamp of the window in one cache entry and reads and writes it whole on
-every call, which for a busy IP (a shop behind one NAT, a load test) is a list of thousands of entries unpickled
-and pickled again per call: more than a cached `me` costs. A fixed window may let up to twice the rate through
-across a window boundary; the limit is there to stop abuse and digest guessing, not to count exactly."""
+"""Widget throttles: one bucket per identified shopper, one per IP address (rates: settings.WIDGET_THROTTLE_RATES),
+counted in fixed windows (loyalty/api/fixed_window.py)."""
 
 import functools
 import hashlib
-import time
 
 from django.conf import settings
 from django.core.cache import caches
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+from loyalty.api.fixed_window import window_call
 
 
 class _WidgetThrottle(BaseThrottle):
@@ -30,18 +26,9 @@ class _WidgetThrottle(BaseThrottle):
         rate, bucket = self.get_rate(), self.get_cache_key(request, view)
         if rate is None or bucket is None:
             return True
-        allowed, window = _parsed_rate(rate)
-        now = time.time()
-        start = int(now // window) * window
-        self.wait_seconds = start + window - now
-        key = f"{bucket}:{start}"
-        backend = caches["default"]  # looked up once, not through the `cache` proxy per call
-        try:
-            return backend.incr(key) <= allowed
-        except ValueError:  # the window's first call (or its entry was evicted)
-            if backend.add(key, 1, window + 1):
-                return allowed >= 1
-            return backend.incr(key) <= allowed  # another process added it first
+        # The backend itself: the `cache` proxy would look it up again for each of its operations.
+        allowed, self.wait_seconds = window_call(caches["default"], bucket, rate)
+        return allowed
 
     def wait(self) -> float:
         return self.wait_seconds
@@ -62,12 +49,6 @@ class WidgetShopperThrottle(_WidgetThrottle):
         if shopper is None or shopper.customer_id is None:
             return None  # guests are covered by the IP bucket
         return f"throttle:{self.scope}:{_shopper_ident(shopper.program.pk, shopper.customer_id)}"
-
-
-@functools.lru_cache(maxsize=64)
-def _parsed_rate(rate: str) -> tuple[int, int]:
-    """(calls, seconds) of a rate such as `120/min`, as DRF parses it (a few rates per process)."""
-    return SimpleRateThrottle.parse_rate(None, rate)
 
 
 @functools.lru_cache(maxsize=4096)

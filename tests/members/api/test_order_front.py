@@ -4,7 +4,6 @@ project's URLs as from `OrderRecordApi` alone (tests/members/api/drf_order_urls.
 back savepoint, an empty cache, the same warm key and the same clock), and takes the path it should."""
 
 import json
-import types
 from decimal import Decimal
 
 import pytest
@@ -15,6 +14,7 @@ from django.test import override_settings
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
+from loyalty.api import fixed_window
 from loyalty.api.throttling import ProgramRateThrottle
 from loyalty.choices import RuleType
 from loyalty.models import Program, hash_api_key
@@ -93,7 +93,7 @@ def _answer(name: str, shop, monkeypatch, *, urlconf: str | None):
     handed = []
     api = order_front._api
     monkeypatch.setattr(order_front, "_api", lambda *args, **kwargs: handed.append(1) or api(*args, **kwargs))
-    monkeypatch.setattr("loyalty.api.throttling.time", types.SimpleNamespace(time=lambda: NOW))
+    monkeypatch.setattr(fixed_window, "clock", lambda: NOW)
     if name == "service fails":
         monkeypatch.setattr("members.api.views.order_paid", _fails)
     rates = {"program": "1/min"} if name == "throttled" else api_settings.DEFAULT_THROTTLE_RATES

@@ -1,6 +1,7 @@
 """Fixed-window call counters, shared by the server API's and the widget's throttles.
 
-One cache `incr` per call (and an `add` for a window's first call), whatever the rate. DRF's `SimpleRateThrottle`
+One cache `incr` per call (and an `add` for a window's first call), whatever the rate; a process-local cache
+counts in a plain dict instead (`window_count`, loyalty/locmem.py). DRF's `SimpleRateThrottle`
 keeps every timestamp of the window in one cache entry and reads and writes it whole on every call: at a few
 hundred calls a second (a busy program, a shop behind one NAT) that list is thousands of entries long and costs more
 than the call it guards. A fixed window may let a burst of up to twice the rate through across a window boundary,
@@ -22,7 +23,9 @@ def window_call(cache, bucket: str, rate: str) -> tuple[bool, float]:
     allowed, window = parsed_rate(rate)
     now = clock()
     start = int(now // window) * window
-    return _window_count(cache, f"{bucket}:{start}", window) <= allowed, start + window - now
+    counter = getattr(cache, "window_count", None)  # a process-local cache's plain counters (loyalty/locmem.py)
+    calls = counter(bucket, start, window) if counter else _window_count(cache, f"{bucket}:{window}:{start}", window)
+    return calls <= allowed, start + window - now
 
 
 @functools.lru_cache(maxsize=64)

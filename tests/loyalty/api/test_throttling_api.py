@@ -43,17 +43,22 @@ def test_the_bucket_is_per_program_shared_by_its_keys(api, program, three_per_mi
 
 
 class CountingCache:
-    """The real cache, counting the operations the throttle makes."""
+    """The real cache as a shared one (Redis) is used, counting the operations the throttle makes: a shared cache
+    has no process-local `window_count`."""
 
     def __init__(self):
         self.operations = []
 
     def __getattr__(self, name):
+        if name == "window_count":
+            raise AttributeError(name)
         self.operations.append(name)
         return getattr(cache, name)
 
 
-def test_after_a_windows_first_call_each_call_is_one_cache_operation(api, program, three_per_minute, monkeypatch):
+def test_in_a_shared_cache_each_call_after_a_windows_first_is_one_operation(
+    api, program, three_per_minute, monkeypatch
+):
     # given the throttle's cache, counted
     counting = CountingCache()
     monkeypatch.setattr(ProgramRateThrottle, "cache", counting)

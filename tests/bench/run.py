@@ -197,6 +197,18 @@ def bench_env(database_url: str, broker: str) -> dict[str, str]:
     return env
 
 
+def setup_env(setup: dict) -> dict[str, str]:
+    """What the wrk scripts read of `tests.bench.prepare setup`'s answer (keys, reward, the prepared files)."""
+    return {
+        "BENCH_API_KEY": setup["api_key"],
+        "BENCH_PUBLIC_KEY": setup["public_key"],
+        "BENCH_REWARD_ID": str(setup["reward_id"]),
+        "BENCH_SHOPPERS_FILE": setup["shoppers_file"],
+        "BENCH_REDEEMERS_FILE": setup["redeemers_file"],
+        "BENCH_SHOPIFY_FILE": setup["shopify_file"],
+    }
+
+
 def run_json(env: dict[str, str], *args: str, stderr: int | None = subprocess.PIPE) -> dict:
     """Run a bench helper and return the JSON object on its last line of output (its log on stderr is kept
     for the error message, or shown as it goes with stderr=None)."""
@@ -700,14 +712,7 @@ def endpoints(args: argparse.Namespace, load: Load, broker: str) -> None:
             env, "-m", "tests.bench.prepare", "setup", "--customers", str(load.customers),
             "--shopify-bodies", str(load.shopify_bodies),
         )  # fmt: skip
-        env.update(
-            BENCH_API_KEY=setup["api_key"],
-            BENCH_PUBLIC_KEY=setup["public_key"],
-            BENCH_REWARD_ID=str(setup["reward_id"]),
-            BENCH_SHOPPERS_FILE=setup["shoppers_file"],
-            BENCH_REDEEMERS_FILE=setup["redeemers_file"],
-            BENCH_SHOPIFY_FILE=setup["shopify_file"],
-        )
+        env.update(setup_env(setup))
         log(f"program {setup['program']} with {setup['customers']} members ready")
         with gunicorn(env, workers=load.workers) as server:
             load_average = os.getloadavg()[0]

@@ -43,8 +43,9 @@ CUSTOMER_ID = "bench-c-{}"
 # round again finds their answer kept, which would make a first-view run measure kept answers. A first-view round
 # (20 s at ~450 builds/s on 2 cores, after a warm-up) asks ~10,000 shoppers: with only the `customers` the orders
 # pick from (10,000, 5,000 a half) it came round within the round and only 29% of its answers were built. So the
-# program gets SHOPPERS_PER_CUSTOMER times as many members (the orders still pick from the first `customers`).
-SHOPPERS_PER_CUSTOMER = 3
+# program gets SHOPPERS_PER_CUSTOMER times as many members (the orders still pick from the first `customers`): 3
+# until a faster machine built ~1,000 answers a second and came round again (76% built), now 6.
+SHOPPERS_PER_CUSTOMER = 6
 SEEDED_ORDER_ID = r"^o[0-9]+-[0-9]+$"  # order ids of members.bench_seed
 OUT_DIR = Path(__file__).resolve().parents[2] / "bench-results"
 

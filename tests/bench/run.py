@@ -547,7 +547,7 @@ Machine: {machine_line}. The load generator, gunicorn and PostgreSQL share these
 
 Method: gunicorn `config.wsgi` with {load.workers} sync workers on 127.0.0.1, settings `tests.bench.settings`
 (the production settings over plain HTTP; API and widget throttles raised so they never refuse, though they still
-run), a throwaway PostgreSQL database seeded by `manage.py seed_bench` with three times {load.customers:,} members
+run), a throwaway PostgreSQL database seeded by `manage.py seed_bench` with six times {load.customers:,} members
 (two years of orders, refunds, redemptions and expiring lots per member; orders pick from the first {load.customers:,},
 every member is a widget shopper: tests/bench/prepare.py SHOPPERS_PER_CUSTOMER; then `run_job recalculate_tiers`, so that
 members hold the tier their history earns, as in a live program), Celery tasks published to {broker_name} (no worker

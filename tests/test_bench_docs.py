@@ -2,6 +2,8 @@
 
 import json
 
+from tests.bench.bench_batch import median_run
+from tests.bench.bench_batch import section as batch_section
 from tests.bench.common import cpu_cell, job_summary_row, section_replace, summary_row, summary_write
 from tests.bench.run import SCENARIOS, Measurement, admin_summary_row, other_endpoints, statements_summary
 
@@ -171,3 +173,19 @@ def test_the_other_endpoints_are_described_by_ratio_cpu_and_statements():
     )
     assert "? SQL statements per call (signature, receipt row, task queued)" in text
     assert "0.5 ms of it in PostgreSQL; 2 SQL statements per call (when the answer is kept" in text  # browsing `me`
+
+
+def test_the_batch_bench_keeps_the_run_of_the_median_ratio_and_shows_every_run():
+    # given three runs back to back
+    runs = [
+        {"ratio": ratio, "single_orders_per_s": 500.0, "batch_orders_per_s": 500.0 * ratio} for ratio in (5.5, 4.4, 6.1)
+    ]
+    common = {"orders": 2000, "batch_size": 250, "concurrency": 4, "new_share": 0.2, "load_average": 1.0, "cpus": 2}
+
+    # when
+    kept = median_run([{**run, **common} for run in runs])
+
+    # then
+    assert kept["ratio"] == 5.5 and kept["batch_orders_per_s"] == 2750.0
+    assert kept["ratios"] == [5.5, 4.4, 6.1]
+    assert "median of\n3 runs back to back: 5.5×, 4.4×, 6.1×" in batch_section(kept, workers=4)

@@ -20,6 +20,9 @@ from pathlib import Path
 from tests.bench.common import docs_section_write, summary_row, summary_write
 
 TARGET_RATIO = 5.0
+# Runs of the bench per `make bench`, the median kept: one run is a few seconds of each path, and on the 2-core
+# machine the same code measured 4.98x to 6.24x in four runs back to back (2026-12-08).
+REPEATS = 3
 SECTION = "## Batch order ingestion"
 
 
@@ -102,6 +105,12 @@ def bench(
     }
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run of the median ratio, with every run's ratio (`ratios`, in the order they ran)."""
+    kept = sorted(runs, key=lambda run: run["ratio"])[len(runs) // 2]
+    return {**kept, "ratios": [run["ratio"] for run in runs]}
+
+
 def section(r: dict, *, workers: int) -> str:
     met = "meets" if r["ratio"] >= TARGET_RATIO else "misses"
     return f"""{SECTION}
@@ -116,7 +125,8 @@ ratio is the figure to compare).
 | `POST /api/v1/orders/batch` of {r["batch_size"]:,}, {r["concurrency"]} clients | {r["orders"]:,} | \
 {r["batch_orders_per_s"]:,.1f} |
 
-**Batch ingestion: {r["ratio"]}× single-order throughput** ({met} the ≥ {TARGET_RATIO:g}× target).
+**Batch ingestion: {r["ratio"]}× single-order throughput** ({met} the ≥ {TARGET_RATIO:g}× target), the median of
+{len(r["ratios"])} runs back to back: {", ".join(f"{ratio}×" for ratio in r["ratios"])}.
 
 Method: `tests/bench/bench_batch.py` against the gunicorn server of the endpoint rounds ({workers} workers,
 PostgreSQL, same program): {r["orders"]:,} single orders, then {r["orders"]:,} other orders in batches of
@@ -135,16 +145,21 @@ def harness_run(
     *, base_url: str, api_key: str, docs: Path | None, workers: int, pool: int, quick: bool = False
 ) -> dict:
     """The bench as `make bench` runs it; with `docs`, its section and summary line are rewritten."""
-    result = bench(
-        base_url=base_url,
-        api_key=api_key,
-        run_id=f"bb{int(time.time())}",
-        # 250 a call: on the shared 2-core machine a 1,000-order call waiting for another's member locks outlived
-        # gunicorn's 30 s worker timeout (measured 2026-11-23, load average 15); the endpoint takes up to 1,000.
-        orders=1000 if quick else 2000,
-        batch_size=250,
-        pool=pool,
-    )
+    runs = [
+        bench(
+            base_url=base_url,
+            api_key=api_key,
+            run_id=f"bb{int(time.time())}-{n}",
+            # 250 a call: on the shared 2-core machine a 1,000-order call waiting for another's member locks
+            # outlived gunicorn's 30 s worker timeout (measured 2026-11-23, load average 15); the endpoint takes up
+            # to 1,000.
+            orders=1000 if quick else 2000,
+            batch_size=250,
+            pool=pool,
+        )
+        for n in range(1 if quick else REPEATS)
+    ]
+    result = median_run(runs)
     print(f"[bench] batch ingestion: {json.dumps(result)}", flush=True)
     if docs is not None:
         docs_section_write(docs, section(result, workers=workers))

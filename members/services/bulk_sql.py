@@ -73,30 +73,43 @@ def _unsaved_plan(model: type[models.Model]) -> tuple[dict, tuple, frozenset, di
     return constant, tuple(made), frozenset(f.attname for f in model._meta.concrete_fields), relations
 
 
-def rows_insert(model: type[models.Model], rows: list[models.Model]) -> None:
-    """INSERT the unsaved `rows` in one statement and set their primary keys, in order (`bulk_create`)."""
+def rows_insert(model: type[models.Model], rows: list[models.Model], *, unless_taken: str = "") -> list:
+    """INSERT the unsaved `rows` in one statement and set their primary keys, in order (`bulk_create`); returns
+    the rows inserted. `unless_taken` (PostgreSQL only): the name of a column unique among `rows`; a row that a
+    unique constraint refuses (any of the table's) is left out (`ON CONFLICT DO NOTHING`) and keeps no key, and the
+    keys of the others are matched to them by that column."""
     if not rows:
-        return
+        return []
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows)
-        return
+        assert not unless_taken, "rows_insert(unless_taken=...) runs on PostgreSQL only"
+        return model.objects.bulk_create(rows)
     _stamp(model, rows)
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     select, source, params = _columns(fields, rows)
     table, pk = connection.ops.quote_name(model._meta.db_table), model._meta.pk
     names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    returning = connection.ops.quote_name(pk.column)
+    if unless_taken:
+        returning += f", {connection.ops.quote_name(model._meta.get_field(unless_taken).column)}"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({names}) SELECT {', '.join(select)} FROM {source}"
-            f" RETURNING {connection.ops.quote_name(pk.column)}",
+            f"{' ON CONFLICT DO NOTHING' if unless_taken else ''} RETURNING {returning}",
             params,
         )
-        ids = cursor.fetchall()
-    # RETURNING gives the rows in the order the SELECT fed them, which is the arrays' order (as bulk_create's
-    # multi-row VALUES relies on).
-    for row, (row_id,) in zip(rows, ids, strict=True):
+        returned = cursor.fetchall()
+    if unless_taken:
+        ids = {key: row_id for row_id, key in returned}
+        inserted = [row for row in rows if getattr(row, unless_taken) in ids]
+        returned = [(ids[getattr(row, unless_taken)],) for row in inserted]
+    else:
+        # RETURNING gives the rows in the order the SELECT fed them, which is the arrays' order (as bulk_create's
+        # multi-row VALUES relies on).
+        inserted = rows
+    for row, (row_id,) in zip(inserted, returned, strict=True):
         setattr(row, pk.attname, row_id)
         row._state.adding, row._state.db = False, connection.alias
+    return inserted
 
 
 def rows_update(model: type[models.Model], rows: list[models.Model], field_names: list[str]) -> None:

@@ -17,7 +17,7 @@ from loyalty.rules import live_rules
 from members.choices import TierChangeReason, TransactionKind, TransactionSource, TransactionStatus
 from members.models import Member, TierChange, Transaction
 from members.segments import segment_limited_filter
-from members.services.bulk_sql import unsaved
+from members.services.bulk_sql import rows_insert, unsaved
 from members.services.ledger import Credit, credits_post, member_save, points_check_within_limit
 from members.services.ledger import _lot_open as lot_open
 from members.services.member_sql import member_insert_joined
@@ -230,6 +230,22 @@ def _signup_rows_keyed(member: Member, credits: list[tuple[EarningRule, Transact
     return [row for _rule, row in credits]
 
 
+def _members_insert_new(program: Program, rows: list[Member]) -> list[Member]:
+    """The `rows` inserted, with their ids; a row whose customer id or referral code is taken is left out. On
+    PostgreSQL one statement of one array per column (`bulk_sql.rows_insert`: the ORM's `bulk_create` prepared each
+    of the ~30 values of every row through its field, a fifth of a batch of orders' time with 20% new customers);
+    elsewhere `bulk_create` and a read of the rows whose code came back with their own customer id."""
+    if connection.vendor == "postgresql":
+        return rows_insert(Member, rows, unless_taken="customer_id")
+    Member.objects.bulk_create(rows, ignore_conflicts=True)
+    codes = {row.referral_code: row.customer_id for row in rows}
+    return [
+        member
+        for member in Member.objects.filter(program=program, referral_code__in=list(codes))
+        if codes.get(member.referral_code) == member.customer_id
+    ]
+
+
 def members_create_many(*, program: Program, config, customers: dict[str, str], at: datetime) -> dict[str, Member]:
     """`member_create_locked` for many new customers at once (a batch of orders), inside the caller's transaction: the
     members in one INSERT (each in the entry tier, with a random referral code), their tier-join rows in one INSERT,
@@ -252,22 +268,17 @@ def members_create_many(*, program: Program, config, customers: dict[str, str], 
         )
         for customer_id in sorted(customers)
     ]
-    Member.objects.bulk_create(rows, ignore_conflicts=True)
-    codes = {row.referral_code: row.customer_id for row in rows}
-    created = {
-        member.customer_id: member
-        for member in Member.objects.filter(program=program, referral_code__in=list(codes))
-        if codes.get(member.referral_code) == member.customer_id
-    }
+    created = {member.customer_id: member for member in _members_insert_new(program, rows)}
     for member in created.values():
         member.program = program
         member.tier = entry
     if entry is not None:
-        TierChange.objects.bulk_create(
+        rows_insert(
+            TierChange,
             [
                 TierChange(member=m, from_tier=None, to_tier=entry, reason=TierChangeReason.JOINED, created_at=at)
                 for m in created.values()
-            ]
+            ],
         )
     signup = [rule for rule in live_rules(config.rules, rule_type=RuleType.SIGNUP, at=at) if rule.points]
     credits_post(

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from loyalty.choices import ExpiryPolicy, RuleType, TierMetric, TierPeriod
 from members.api.batch_views import OrderBatchRecordApi
 from members.models import Member, Order, TierChange, Transaction
+from members.services import members as members_service
 from members.services.members import member_upsert
 from tests.conftest import client_for, postgres_only
 from tests.factories import EarningRuleFactory, ProgramFactory, TierFactory
@@ -330,6 +331,31 @@ def test_new_customers_in_a_batch_join_as_single_calls_make_them_join(db, assert
     emails = dict(Member.objects.filter(program=batch_program).values_list("customer_id", "email"))
     assert emails["new-1"] == "new1-1@example.com"
     assert Member.objects.filter(program=batch_program, tier__key="bronze").count() == 8
+    assert_ledger_clean()
+
+
+def test_a_new_customer_whose_random_referral_code_is_taken_joins_all_the_same(db, monkeypatch, assert_ledger_clean):
+    # given a program whose member c-0 holds the code the batch's first new member draws
+    program = _program()
+    taken = Member.objects.get(program=program, customer_id="c-0").referral_code
+    draws = iter([taken])
+    drawn = members_service.random_code
+    monkeypatch.setattr(members_service, "random_code", lambda length: next(draws, None) or drawn(length))
+    orders = [
+        {"order_id": f"n-{n}", "customer_id": f"new-{n}", "email": f"new{n}@example.com", "subtotal": "12.00",
+         "currency": "USD"}
+        for n in range(3)
+    ]  # fmt: skip
+
+    # when
+    answers = _batch_answers(client_for(program), orders)
+
+    # then every order is recorded, each new member with a code of their own, and c-0 keeps theirs
+    assert [status for _order, status, _points, _pending in answers] == ["created"] * 3
+    codes = dict(Member.objects.filter(program=program).values_list("customer_id", "referral_code"))
+    assert codes["c-0"] == taken
+    assert len(set(codes.values())) == len(codes) == 8
+    assert Order.objects.filter(program=program, member__customer_id__startswith="new-").count() == 3
     assert_ledger_clean()
 
 

@@ -7,8 +7,8 @@ program, the rules and tiers, the webhook subscriptions, the throttle counter). 
 process only need to be strings; the settings pick this backend wherever they pick locmem.
 
 A throttle counter kept as a cache entry is a key made, a lock, an unpickled value and a pickled one per call, twice
-per widget call (shopper and IP buckets): under load that was a fifth of the widget's kept `me` answer in a
-profile. A process-local cache counts per process anyway, so `window_count` counts in a plain dict instead
+per widget call (shopper and IP buckets): under load that was 15–18% of a kept widget `me` answer's view time in
+py-spy. A process-local cache counts per process anyway, so `window_count` counts in a plain dict instead
 (loyalty/api/fixed_window.py uses it when the cache has it; a shared cache such as Redis counts with `incr`)."""
 
 from threading import Lock

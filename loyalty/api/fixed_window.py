@@ -1,10 +1,10 @@
 """Fixed-window call counters, shared by the server API's and the widget's throttles.
 
 One cache `incr` per call (and an `add` for a window's first call), whatever the rate; a process-local cache
-counts in a plain dict instead (`window_count`, loyalty/locmem.py). DRF's `SimpleRateThrottle`
-keeps every timestamp of the window in one cache entry and reads and writes it whole on every call: at a few
-hundred calls a second (a busy program, a shop behind one NAT) that list is thousands of entries long and costs more
-than the call it guards. A fixed window may let a burst of up to twice the rate through across a window boundary,
+counts in a plain dict instead (`window_count`, loyalty/locmem.py). DRF's `SimpleRateThrottle` keeps every
+timestamp of the window in one cache entry and reads and writes it whole on every call: at a few hundred calls a
+second (a busy program, a shop behind one NAT) that list is thousands of entries long and costs more than the call
+it guards. A fixed window may let a burst of up to twice the rate through across a window boundary,
 which is what the limits are for (protecting the service, stopping digest guessing), not exact accounting."""
 
 import functools

@@ -1,6 +1,7 @@
 """The under-load profile's arithmetic (tests/bench/profile_load.py): py-spy's raw samples into shares per frame."""
 
-from tests.bench.profile_load import frame_shares, shares_table
+from tests.bench.profile_load import SHORT_NAMES, frame_shares, shares_table
+from tests.bench.run import SCENARIOS
 
 RAW = [
     "main (app.py:1);view (views.py:10);read (db.py:5) 6",
@@ -41,3 +42,8 @@ def test_the_table_lists_the_largest_shares_first():
 
     # then
     assert table.splitlines() == ["100.0%  main (app.py)", " 91.7%  view (views.py)"]
+
+
+def test_every_bench_scenario_has_a_short_name():
+    # then
+    assert sorted(scenario.name for scenario in SHORT_NAMES.values()) == sorted(s.name for s in SCENARIOS)

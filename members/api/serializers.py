@@ -100,7 +100,7 @@ def money_text(value: Decimal | None) -> str | None:
     return None if value is None else _MONEY.to_representation(value)
 
 
-def _datetime_text(moment: datetime | None, zone=None) -> str | None:
+def datetime_text(moment: datetime | None, zone=None) -> str | None:
     """`serializers.DateTimeField().to_representation(moment)` — ISO 8601 in the current time zone, `Z` for UTC —
     without the field's per-call lookups (a third of `member_answer`'s time); a naive moment goes to the field.
     `zone`: the current time zone, looked up once by a caller rendering many moments (each lookup reads a
@@ -139,9 +139,9 @@ def member_answer(
         "lifetime_points": member.lifetime_points,
         "tier": {"key": tier.key, "name": tier.name} if tier is not None else None,
         "next_tier": next_tier if next_tier_known else member_next_tier(member=member),
-        "next_expiry": {"points": expiry["points"], "at": _datetime_text(expiry["at"])} if expiry else None,
+        "next_expiry": {"points": expiry["points"], "at": datetime_text(expiry["at"])} if expiry else None,
         "referral_code": member.referral_code,
         "referral_url": f"{settings.SITE_URL}/r/{member.referral_code}",
-        "created_at": _datetime_text(member.created_at),
+        "created_at": datetime_text(member.created_at),
         "attributes": member.attributes,
     }

@@ -5,7 +5,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from members.api.serializers import MemberOutputSerializer, _datetime_text, member_answer, money_text
+from members.api.serializers import MemberOutputSerializer, datetime_text, member_answer, money_text
 from rewards.choices import VoucherStatus
 from rewards.models import Redemption, Reward, Voucher
 
@@ -161,9 +161,9 @@ def redemption_answer(redemption: Redemption, program) -> dict:
         "code": voucher.code,
         "points_spent": redemption.points_spent,
         "value": money_text(redemption.value),
-        "expires_at": _datetime_text(voucher.expires_at),
+        "expires_at": datetime_text(voucher.expires_at),
         "status": str(redemption.status),
         "fulfilment_status": str(redemption.fulfilment_status),
-        "created_at": _datetime_text(redemption.created_at),
+        "created_at": datetime_text(redemption.created_at),
         "member": member_answer(member, program),
     }

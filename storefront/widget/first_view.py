@@ -29,7 +29,7 @@ from psycopg.types.numeric import Int8
 
 from loyalty.local_cache import local_get, local_set
 from loyalty.models import Program, Tier
-from members.api.serializers import _datetime_text, member_answer, money_text
+from members.api.serializers import datetime_text, member_answer, money_text
 from members.choices import TransactionStatus
 from members.models import Member, Transaction
 from members.prepared import fetch_one
@@ -42,7 +42,7 @@ from storefront.widget.serializers import as_member_expiry, as_member_next_tier,
 
 # DRF's `DateTimeField` output without its per-call look-ups (members/api/serializers.py, tested there), in the
 # current time zone as the build looked it up once (`zone`).
-_moment = _datetime_text
+_moment = datetime_text
 
 
 class RewardRow(NamedTuple):

@@ -27,9 +27,9 @@ from tests.bench.run import (
     LOG_DIR,
     SCENARIOS,
     Load,
-    _children,
     bench_env,
     broker_url,
+    child_pids,
     gunicorn,
     log,
     me_forget,
@@ -133,7 +133,7 @@ def main() -> None:
             if args.scenario != "shopify":  # every worker warmed up (imports, caches) before sampling...
                 wrk(url, script=scenario.script, seconds=3, load=load, run_id="profile-warm", env=env)
                 me_forget(env)  # ... and the widget answers it kept dropped: browsing starts with first views
-            outputs = [LOG_DIR / f"profile-{args.scenario}-{pid}.txt" for pid in _children(server.pid)]
+            outputs = [LOG_DIR / f"profile-{args.scenario}-{pid}.txt" for pid in child_pids(server.pid)]
             spies = [_sampler(spy, output) for output in outputs]
             (result,) = measure(server, load=load, env=env, setup=setup, scenarios=[scenario])
             for process in spies:

@@ -285,7 +285,7 @@ def _cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def _children(pid: int) -> list[int]:
+def child_pids(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -302,7 +302,7 @@ def server_cpu(server: Server, db: psycopg.Connection) -> dict[str, dict[int, in
     which makes CPU per request comparable between runs on a busy machine where req/s is not."""
     backends = [pid for (pid,) in db.execute(BACKENDS_SQL).fetchall()]
     return {
-        "web": {pid: _cpu_ticks(pid) for pid in _children(server.pid)},
+        "web": {pid: _cpu_ticks(pid) for pid in child_pids(server.pid)},
         "db": {pid: _cpu_ticks(pid) for pid in backends},
     }
 

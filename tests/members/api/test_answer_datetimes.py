@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rest_framework import serializers
 
-from members.api.serializers import _datetime_text
+from members.api.serializers import datetime_text
 
 zones = st.sampled_from(
     [UTC, timezone(timedelta(hours=4)), timezone(timedelta(hours=-3, minutes=-30)), ZoneInfo("America/New_York")]
@@ -27,4 +27,4 @@ def test_a_datetime_is_written_as_drfs_field_writes_it(moment, current):
     # given a current time zone (the settings' or an activated one)
     with django_timezone.override(current):
         # when / then
-        assert _datetime_text(moment) == serializers.DateTimeField().to_representation(moment)
+        assert datetime_text(moment) == serializers.DateTimeField().to_representation(moment)

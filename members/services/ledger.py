@@ -234,6 +234,9 @@ def points_check_within_limit(*, member: Member, points: int, pending: bool, kin
         )
 
 
+LOTS_PER_READ = 100  # lots a debit reads at a time (`_track_lots`)
+
+
 def _track_lots(*, member: Member, row: Transaction, at: datetime) -> None:
     """With the `fixed` expiry policy every credit is a lot that expires `expiry_days` after it was
     earned, and debits spend the oldest lots first."""
@@ -257,9 +260,6 @@ def _track_lots(*, member: Member, row: Transaction, at: datetime) -> None:
                 break
         if len(batch) < LOTS_PER_READ:
             break  # no lot left (the balance check keeps this from happening with points to spend)
-
-
-LOTS_PER_READ = 100
 
 
 def _lot_open(*, program, row: Transaction, at: datetime) -> None:
